@@ -1,0 +1,195 @@
+"""One pass over a conversation: tokens and cue hits per message, shared by every scorer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from servicecraft.engine.phrases import CLAUSE_END, Hit, token_spans, tokenize
+from servicecraft.engine.rubric import Rubric
+from servicecraft.model import Conversation, Evidence, Message, Metrics
+
+NEGATORS = frozenset(
+    [
+        "not",
+        "no",
+        "never",
+        "cannot",
+        "unable",
+        "nothing",
+        "nobody",
+        "neither",
+        "nor",
+        "without",
+        "hardly",
+        "can't",
+        "won't",
+        "don't",
+        "doesn't",
+        "didn't",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "weren't",
+        "wouldn't",
+        "couldn't",
+        "shouldn't",
+        "haven't",
+        "hasn't",
+        "hadn't",
+        "ain't",
+    ]
+)
+# How many tokens before a cue a negation may stand ("I will *not* personally look into").
+NEGATION_WINDOW = 4
+
+
+@dataclass(slots=True)
+class MessageAnalysis:
+    index: int
+    message: Message
+    hits: list[Hit]
+    cues: frozenset[str]
+    words: int
+    sentences: int
+
+    @property
+    def scored(self) -> bool:
+        """Whether the message speaks to the customer (internal notes and system lines do not)."""
+        return self.message.public and self.message.role != "system"
+
+
+@dataclass(slots=True)
+class Analysis:
+    """What every scorer reads: the conversation, its cue hits, metrics and learned signals."""
+
+    conversation: Conversation
+    rubric: Rubric
+    messages: list[MessageAnalysis]
+    metrics: Metrics = field(default_factory=Metrics)
+    # Learned per-message signals (e.g. "politeness", "empathy"), aligned with messages;
+    # None where a signal does not apply to a message.
+    signals: dict[str, list[float | None]] = field(default_factory=dict)
+    _effects: dict[str, list[tuple[MessageAnalysis, Hit, float]]] | None = field(
+        default=None, repr=False
+    )
+
+    def effects(self, skill: str) -> list[tuple[MessageAnalysis, Hit, float]]:
+        """The cue hits that affect a skill, in message order, with the cue's effect."""
+        if self._effects is None:
+            table: dict[str, list[tuple[MessageAnalysis, Hit, float]]] = {}
+            cues = self.rubric.cues
+            for m in self.messages:
+                for hit in m.hits:
+                    for sid, effect in cues[hit.cue].effects.items():
+                        if effect:
+                            table.setdefault(sid, []).append((m, hit, effect))
+            self._effects = table
+        return self._effects.get(skill, [])
+
+    def by_role(self, role: str) -> list[MessageAnalysis]:
+        return [m for m in self.messages if m.message.role == role and m.scored]
+
+    def hits(self, cue: str, role: str | None = None) -> Iterator[tuple[MessageAnalysis, Hit]]:
+        for m in self.messages:
+            if cue in m.cues and (role is None or m.message.role == role):
+                for hit in m.hits:
+                    if hit.cue == cue:
+                        yield m, hit
+
+    def has(self, cue: str) -> bool:
+        return any(cue in m.cues for m in self.messages)
+
+    def evidence(
+        self, m: MessageAnalysis, hit: Hit, effect: str, reason: str, weight: float
+    ) -> Evidence:
+        return Evidence(
+            message=m.index,
+            start=hit.start,
+            end=hit.end,
+            text=m.message.text[hit.start : hit.end],
+            effect="+" if effect == "+" else "-",
+            reason=reason,
+            weight=weight,
+        )
+
+    def message_evidence(self, index: int, effect: str, reason: str, weight: float) -> Evidence:
+        """Evidence about a whole message (its first sentence), for structural findings."""
+        text = self.conversation.messages[index].text
+        end = _first_sentence_end(text)
+        return Evidence(index, 0, end, text[:end], "+" if effect == "+" else "-", reason, weight)
+
+
+def analyse(conversation: Conversation, rubric: Rubric) -> Analysis:
+    messages = [_analyse_message(i, msg, rubric) for i, msg in enumerate(conversation.messages)]
+    return Analysis(conversation=conversation, rubric=rubric, messages=messages)
+
+
+def _analyse_message(index: int, message: Message, rubric: Rubric) -> MessageAnalysis:
+    if message.role == "system" or not message.public:
+        return MessageAnalysis(index, message, [], frozenset(), 0, 0)
+    lowered, words = tokenize(message.text)
+    raw = rubric.matcher(message.role).match(words)
+    hits: list[Hit] = []
+    if raw:
+        spans = token_spans(lowered, words)
+        hits = [
+            Hit(c, f, e, spans[f][0], spans[e - 1][1]) for c, f, e in _resolve(raw, words, rubric)
+        ]
+    punctuation = sum(1 for w in words if w in CLAUSE_END)
+    sentences = sum(1 for w in words if w in CLAUSE_END and w != ",") or (1 if words else 0)
+    return MessageAnalysis(
+        index, message, hits, frozenset(h.cue for h in hits), len(words) - punctuation, sentences
+    )
+
+
+def _resolve(
+    hits: list[tuple[str, int, int]], words: list[str], rubric: Rubric
+) -> list[tuple[str, int, int]]:
+    """Apply negation and suppression, and keep the longest of overlapping hits of one cue."""
+    cues = rubric.cues
+    resolved: list[tuple[str, int, int]] = []
+    for cue_id, first, last in hits:
+        cue = cues[cue_id]
+        if cue.negatable and _negated(words, first):
+            if cue.negated_as is None:
+                continue
+            cue_id = cue.negated_as
+        resolved.append((cue_id, first, last))
+    suppressors = [h for h in resolved if cues[h[0]].suppresses]
+    if suppressors:
+        resolved = [h for h in resolved if not _suppressed(h, suppressors, rubric)]
+    # Longest first, so that a shorter overlapping hit of the same cue is dropped.
+    resolved.sort(key=lambda h: (h[1] - h[2], h[1]))
+    kept: list[tuple[str, int, int]] = []
+    for hit in resolved:
+        if not any(k[0] == hit[0] and hit[1] < k[2] and k[1] < hit[2] for k in kept):
+            kept.append(hit)
+    kept.sort(key=lambda h: (h[1], h[2]))
+    return kept
+
+
+def _negated(words: list[str], first: int) -> bool:
+    for k in range(first - 1, max(-1, first - 1 - NEGATION_WINDOW), -1):
+        word = words[k]
+        if word in CLAUSE_END:
+            return False
+        if word in NEGATORS or word.endswith("n't"):
+            return True
+    return False
+
+
+def _suppressed(
+    hit: tuple[str, int, int], suppressors: list[tuple[str, int, int]], rubric: Rubric
+) -> bool:
+    cue, first, last = hit
+    return any(
+        cue in rubric.cues[s[0]].suppresses and first < s[2] and s[1] < last for s in suppressors
+    )
+
+
+def _first_sentence_end(text: str, limit: int = 160) -> int:
+    for i, ch in enumerate(text[:limit]):
+        if ch in ".!?\n" and i > 0:
+            return i + 1
+    return min(len(text), limit)

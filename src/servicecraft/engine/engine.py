@@ -1,0 +1,151 @@
+"""The Engine: scores a conversation against a rubric with every scorer, and explains why."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from servicecraft.engine.analysis import Analysis, analyse
+from servicecraft.engine.metrics import (
+    chaser_indices,
+    compute_metrics,
+    first_straight_answer,
+    primary_agent,
+)
+from servicecraft.engine.rubric import Rubric, load_rubric
+from servicecraft.engine.scorers import Scorer, builtin_scorer
+from servicecraft.model import Conversation, Scorecard, SkillScore
+
+
+class Signals(Protocol):
+    """Learned predictors the engine can use (see servicecraft.engine.learned)."""
+
+    def politeness(self, texts: Sequence[str]) -> list[float]: ...
+
+    def empathy(self, texts: Sequence[str]) -> list[float]: ...
+
+    def outcomes(self, conversation: Conversation) -> dict[str, dict[str, object]]: ...
+
+
+def default_signals() -> Signals | None:
+    """The shipped learned predictors, or None where their weights are not installed."""
+    try:
+        from servicecraft.engine.learned import LearnedSignals
+    except ImportError:
+        return None
+    try:
+        signals: Signals = LearnedSignals.load()
+    except FileNotFoundError:
+        return None
+    return signals
+
+
+class Engine:
+    """Scores conversations. Build one and reuse it: rubric and models load once.
+
+    >>> engine = Engine()                      # default rubric, learned signals on
+    >>> card = engine.score(conversation)      # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        rubric: Rubric | str | Path | None = None,
+        scorers: Iterable[Scorer] = (),
+        *,
+        learned: bool | Signals = True,
+    ) -> None:
+        self.rubric = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
+        own = {s.skill: s for s in scorers}
+        skills = list(self.rubric.skills) + [s for s in own if s not in self.rubric.skills]
+        self.scorers: list[Scorer] = [own.get(s) or builtin_scorer(s) for s in skills]
+        if learned is True:
+            self.signals: Signals | None = default_signals()
+        elif learned is False:
+            self.signals = None
+        else:
+            self.signals = learned
+
+    def analyse(self, conversation: Conversation) -> Analysis:
+        analysis = analyse(conversation, self.rubric)
+        analysis.metrics = compute_metrics(analysis)
+        if self.signals is not None and conversation.messages:
+            analysis.signals = self._signals(conversation)
+        return analysis
+
+    def score(self, conversation: Conversation) -> Scorecard:
+        analysis = self.analyse(conversation)
+        skills = {s.skill: s.score(analysis) for s in self.scorers}
+        outcomes = None
+        if self.signals is not None and conversation.messages:
+            outcomes = self.signals.outcomes(conversation)
+        return Scorecard(
+            conversation_id=conversation.id,
+            score=self.overall(skills),
+            skills=skills,
+            metrics=analysis.metrics,
+            agent=primary_agent(analysis),
+            messages=_message_signals(analysis),
+            outcomes=outcomes,
+        )
+
+    def overall(self, skills: dict[str, SkillScore]) -> float | None:
+        """Weighted mean of the skills shown; a failed critical skill caps it."""
+        total = weights = 0.0
+        capped = False
+        for sid, result in skills.items():
+            if result.score is None:
+                continue
+            skill = self.rubric.skills.get(sid)
+            weight = skill.weight if skill else 1.0
+            total += weight * result.score
+            weights += weight
+            if skill and skill.critical and result.score < self.rubric.critical_threshold:
+                capped = True
+        if not weights:
+            return None
+        score = total / weights
+        if capped:
+            score = min(score, self.rubric.critical_cap)
+        return round(score, 1)
+
+    def _signals(self, conversation: Conversation) -> dict[str, list[float | None]]:
+        assert self.signals is not None
+        messages = conversation.messages
+        polite = self.signals.politeness([m.text for m in messages])
+        agent = [i for i, m in enumerate(messages) if m.role == "agent"]
+        empathy: list[float | None] = [None] * len(messages)
+        if agent:
+            for i, value in zip(
+                agent, self.signals.empathy([messages[i].text for i in agent]), strict=True
+            ):
+                empathy[i] = value
+        return {"politeness": list(polite), "empathy": empathy}
+
+
+def _message_signals(analysis: Analysis) -> list[dict[str, Any]]:
+    chasers = set(chaser_indices(analysis))
+    answer = first_straight_answer(analysis)
+    hindered = {h.message for h in analysis.metrics.hindrances}
+    polite = analysis.signals.get("politeness")
+    rows: list[dict[str, Any]] = []
+    for m in analysis.messages:
+        msg = m.message
+        row: dict[str, Any] = {
+            "index": m.index,
+            "role": msg.role,
+            "author": msg.author,
+            "department": msg.department,
+        }
+        if polite is not None:
+            value = polite[m.index]
+            row["politeness"] = None if value is None else round(value, 4)
+        if msg.role == "customer":
+            row["chaser"] = m.index in chasers
+        elif msg.role == "agent":
+            row["straight_answer"] = m.index == answer
+            row["hindrance"] = m.index in hindered
+        if not msg.public:
+            row["public"] = False
+        rows.append(row)
+    return rows

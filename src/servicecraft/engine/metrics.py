@@ -1,0 +1,147 @@
+"""Conversation metrics: handoffs, straight answers, chasers, response time, hindrances."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from servicecraft.engine.analysis import Analysis
+from servicecraft.model import Hindrance, Metrics
+
+# Cues that count as the agent's first definitive answer: a yes, a no, or a done.
+STRAIGHT_ANSWERS = ("answer_yes", "answer_no", "done")
+# A customer writing again after this long without a reply is chasing, whatever the words.
+CHASE_GAP_SECONDS = 4 * 3600
+
+
+def compute_metrics(analysis: Analysis) -> Metrics:
+    handoffs = count_handoffs(analysis)
+    return Metrics(
+        handoffs=handoffs,
+        one_touch=handoffs == 0,
+        customer_messages_before_straight_answer=_before_straight_answer(analysis),
+        chasers=len(chaser_indices(analysis)),
+        first_response_seconds=_first_response(analysis),
+        hindrances=_hindrances(analysis),
+    )
+
+
+def primary_agent(analysis: Analysis) -> str | None:
+    """The agent who wrote most of the agent messages (the first of them on a tie)."""
+    authors = [m.message.author for m in analysis.messages if m.message.role == "agent"]
+    counts = Counter(a for a in authors if a)
+    if not counts:
+        return None
+    top = max(counts.values())
+    return next(a for a in authors if a and counts[a] == top)
+
+
+def handoff_indices(analysis: Analysis) -> list[int]:
+    """Indices of the messages at which the conversation moved to another agent or department.
+
+    Known authors and departments decide; where a source carries neither (e.g. DCH-1),
+    an agent saying they transfer the customer counts instead.
+    """
+    indices: list[int] = []
+    previous: tuple[str | None, str | None] | None = None
+    has_identity = False
+    for m in analysis.messages:
+        msg = m.message
+        if msg.role != "agent":
+            continue
+        current = (msg.author, msg.department)
+        has_identity = has_identity or any(current)
+        if previous is not None and _moved(previous, current):
+            indices.append(m.index)
+        previous = current
+    if not has_identity:
+        indices = [m.index for m, _ in analysis.hits("transfer", "agent")]
+    return sorted(set(indices))
+
+
+def count_handoffs(analysis: Analysis) -> int:
+    return len(handoff_indices(analysis))
+
+
+def _moved(before: tuple[str | None, str | None], after: tuple[str | None, str | None]) -> bool:
+    (a_author, a_dept), (b_author, b_dept) = before, after
+    if a_dept and b_dept and a_dept != b_dept:
+        return True
+    return bool(a_author and b_author and a_author != b_author)
+
+
+def first_straight_answer(analysis: Analysis) -> int | None:
+    """Index of the first agent message that gives a yes, a no, or a done."""
+    for m in analysis.messages:
+        if m.message.role == "agent" and m.scored and any(c in m.cues for c in STRAIGHT_ANSWERS):
+            return m.index
+    return None
+
+
+def _before_straight_answer(analysis: Analysis) -> int | None:
+    answer = first_straight_answer(analysis)
+    if answer is None:
+        return None
+    return sum(1 for m in analysis.messages[:answer] if m.message.role == "customer")
+
+
+def chaser_indices(analysis: Analysis) -> list[int]:
+    """Customer messages chasing an answer, by their words or by a long silence."""
+    chasers: list[int] = []
+    last_customer_at = None
+    replied = True
+    for m in analysis.messages:
+        msg = m.message
+        if msg.role == "agent" and msg.public:
+            replied = True
+            continue
+        if msg.role != "customer":
+            continue
+        by_words = "chaser" in m.cues
+        by_gap = (
+            not replied
+            and msg.at is not None
+            and last_customer_at is not None
+            and (msg.at - last_customer_at).total_seconds() >= CHASE_GAP_SECONDS
+        )
+        if by_words or by_gap:
+            chasers.append(m.index)
+        last_customer_at = msg.at
+        replied = False
+    return chasers
+
+
+def _first_response(analysis: Analysis) -> float | None:
+    first_customer = None
+    for m in analysis.messages:
+        msg = m.message
+        if msg.role == "customer" and first_customer is None:
+            first_customer = msg.at
+            if first_customer is None:
+                return None
+        elif msg.role == "agent" and msg.public and first_customer is not None:
+            if msg.at is None:
+                return None
+            return max(0.0, (msg.at - first_customer).total_seconds())
+    return None
+
+
+def _hindrances(analysis: Analysis) -> list[Hindrance]:
+    found: list[Hindrance] = []
+    cues = analysis.rubric.cues
+    for m in analysis.messages:
+        if m.message.role != "agent":
+            continue
+        for hit in m.hits:
+            kind = cues[hit.cue].hindrance
+            if kind is not None:
+                text = _snippet(m.message.text, hit.start, hit.end)
+                found.append(Hindrance(m.index, hit.start, hit.end, text, kind))
+    return found
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    """The sentence around a hit: what a lead needs to see the policy or system cited."""
+    left = max(text.rfind(c, 0, start) for c in ".!?\n") + 1
+    rights = [i for i in (text.find(c, end) for c in ".!?\n") if i != -1]
+    right = min(rights) + 1 if rights else len(text)
+    return text[left:right].strip()

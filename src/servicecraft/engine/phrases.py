@@ -1,0 +1,264 @@
+"""Phrase patterns and a fast token matcher.
+
+Rubrics list cues as readable phrases rather than regular expressions, so that
+an organisation can add its own without learning regex syntax:
+
+    "i (will|'ll) (personally)? look into (it|this)"
+
+- words match case-insensitively, whole tokens only; ’ is read as '
+- ``(a|b c)`` is a choice, ``(...)?`` is optional
+- ``*`` is any one word, ``#num`` a number (12, 3.50, 10:30), ``#day`` a weekday or
+  today/tomorrow, ``#month`` a month name
+
+Phrases expand at load time into token sequences, indexed by their first token,
+so matching a message costs one dictionary look-up per token plus a comparison
+for the few candidates: all cues of a rubric are found in one pass, overlapping
+ones included (a regex alternation would hide the second of two overlapping cues).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+_TOKEN_RE = re.compile(r"[^\W_]+(?:['.:,/-][^\W_]+)*|[.!?;,]")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+_NUM_RE = re.compile(r"[$£€]?\d[\d.,:/]*(?:am|pm|h|st|nd|rd|th|k|m)?")
+
+MAX_EXPANSIONS = 50_000
+WEEKDAYS = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "tomorrow",
+        "tonight",
+    ]
+)
+MONTHS = frozenset(
+    [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
+)
+# Negation does not reach across these ("No, I will look into it" is not negated).
+CLAUSE_END = frozenset(".!?;,")
+
+# A pattern element: a literal token, or one of these classes.
+ANY, NUM, DAY, MONTH = "*", "#num", "#day", "#month"
+_CLASSES = frozenset({ANY, NUM, DAY, MONTH})
+
+
+class PhraseError(ValueError):
+    """A phrase that cannot be parsed; the message names the phrase."""
+
+
+def tokenize(text: str) -> tuple[str, list[str]]:
+    """Lower-case text (same length as the original) and its word and punctuation tokens."""
+    lowered = text.lower().translate(_APOSTROPHES)
+    if len(lowered) != len(text):  # a few characters change length when lower-cased
+        lowered = "".join(c.lower()[0] for c in text).translate(_APOSTROPHES)
+    return lowered, _TOKEN_RE.findall(lowered)
+
+
+def token_spans(lowered: str, words: Sequence[str]) -> list[tuple[int, int]]:
+    """Character spans of tokens; computed only for messages that have hits.
+
+    Text between tokens holds no word characters or sentence punctuation, so the
+    next occurrence of a token's text is the token itself.
+    """
+    spans = []
+    pos = 0
+    for word in words:
+        start = lowered.find(word, pos)
+        pos = start + len(word)
+        spans.append((start, pos))
+    return spans
+
+
+def normalise_words(text: str) -> list[str]:
+    """The tokens of a phrase written in plain words (used for literals)."""
+    return tokenize(text)[1]
+
+
+def _element_matches(element: str, token: str) -> bool:
+    if element in (token, ANY):
+        return True
+    if element == NUM:
+        return token[0].isdigit() and _NUM_RE.fullmatch(token) is not None
+    if element == DAY:
+        return token in WEEKDAYS
+    if element == MONTH:
+        return token in MONTHS
+    return False
+
+
+def expand(phrase: str) -> list[tuple[str, ...]]:
+    """Expand a phrase with choices and optional groups into token sequences."""
+    parser = _PhraseParser(phrase)
+    sequences = parser.parse()
+    result = [s for s in sequences if s]
+    if not result:
+        raise PhraseError(f"phrase {phrase!r} matches nothing")
+    if result[0][0] == ANY or any(s[0] == ANY for s in result):
+        raise PhraseError(f"phrase {phrase!r} must not start with '*'")
+    return result
+
+
+class _PhraseParser:
+    """Recursive descent over: sequence := item*, item := word | '(' alt ')' '?'?"""
+
+    def __init__(self, phrase: str) -> None:
+        self.phrase = phrase
+        self.parts = re.findall(r"\(|\)\??|\||[^\s()|]+", phrase)
+        self.pos = 0
+
+    def parse(self) -> list[tuple[str, ...]]:
+        result = self._sequence()
+        if self.pos != len(self.parts):
+            raise PhraseError(f"unbalanced ')' in phrase {self.phrase!r}")
+        return result
+
+    def _sequence(self) -> list[tuple[str, ...]]:
+        results: list[tuple[str, ...]] = [()]
+        while self.pos < len(self.parts) and self.parts[self.pos] not in ("|", ")", ")?"):
+            part = self.parts[self.pos]
+            if part == "(":
+                self.pos += 1
+                options = self._alternatives()
+            else:
+                self.pos += 1
+                options = [self._word(part)]
+            results = [r + o for r in results for o in options]
+            if len(results) > MAX_EXPANSIONS:
+                raise PhraseError(f"phrase {self.phrase!r} expands to too many variants")
+        return results
+
+    def _alternatives(self) -> list[tuple[str, ...]]:
+        options = self._sequence()
+        while self.pos < len(self.parts) and self.parts[self.pos] == "|":
+            self.pos += 1
+            options += self._sequence()
+        if self.pos >= len(self.parts):
+            raise PhraseError(f"unclosed '(' in phrase {self.phrase!r}")
+        closing = self.parts[self.pos]
+        self.pos += 1
+        if closing == ")?":
+            options.append(())
+        return options
+
+    def _word(self, part: str) -> tuple[str, ...]:
+        if part in _CLASSES:
+            return (part,)
+        words = normalise_words(part)
+        if not words:
+            raise PhraseError(f"phrase {self.phrase!r} has an empty word {part!r}")
+        return tuple(words)
+
+
+@dataclass(slots=True, frozen=True)
+class Hit:
+    """One phrase found in one message: token range and character span."""
+
+    cue: str
+    first: int  # token indices [first, last)
+    last: int
+    start: int  # character span in the original text
+    end: int
+
+
+class _Node:
+    __slots__ = ("classes", "ends", "words")
+
+    def __init__(self) -> None:
+        self.words: dict[str, _Node] = {}
+        self.classes: list[tuple[str, _Node]] = []
+        self.ends: list[str] = []
+
+    def child(self, element: str) -> _Node:
+        if element in _CLASSES:
+            for key, node in self.classes:
+                if key == element:
+                    return node
+            node = _Node()
+            self.classes.append((element, node))
+            return node
+        return self.words.setdefault(element, _Node())
+
+
+class PhraseMatcher:
+    """Finds every cue phrase in a token list: a trie walk from each token.
+
+    Phrases share prefixes in the trie, so a phrase with thousands of expansions
+    costs no more per token than a plain one.
+    """
+
+    def __init__(self) -> None:
+        self._root = _Node()
+
+    def add(self, cue: str, phrases: Iterable[str]) -> None:
+        for phrase in phrases:
+            for seq in expand(phrase):
+                node = self._root
+                for element in seq:
+                    node = node.child(element)
+                if cue not in node.ends:
+                    node.ends.append(cue)
+
+    def match(self, words: Sequence[str]) -> list[tuple[str, int, int]]:
+        """Every (cue, first token, end token) found; overlapping hits included."""
+        hits: list[tuple[str, int, int]] = []
+        n = len(words)
+        root_words = self._root.words
+        root_classes = self._root.classes
+        for i, word in enumerate(words):
+            first = root_words.get(word)
+            if root_classes and (word[0].isdigit() or word in WEEKDAYS or word in MONTHS):
+                stack = [(node, i + 1) for key, node in root_classes if _element_matches(key, word)]
+                if first is not None:
+                    stack.append((first, i + 1))
+            elif first is not None:
+                stack = [(first, i + 1)]
+            else:
+                continue
+            while stack:
+                node, j = stack.pop()
+                for cue in node.ends:
+                    hits.append((cue, i, j))
+                if j >= n:
+                    continue
+                nxt = node.words.get(words[j])
+                if nxt is not None:
+                    stack.append((nxt, j + 1))
+                for key, child in node.classes:
+                    if _element_matches(key, words[j]):
+                        stack.append((child, j + 1))
+        return hits

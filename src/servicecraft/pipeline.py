@@ -1,0 +1,136 @@
+"""Batch scoring: files in, scored records out, streaming, on any executor.
+
+The main process only splits files into raw records (cheap); parsing, scoring and
+serialising happen in the workers, so the work that scales is the work that moves.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Literal
+
+from servicecraft.engine import Engine, Scorer
+from servicecraft.executors import Executor, InProcessExecutor
+from servicecraft.importers import CsvColumns, RawRecord, iter_raw, parse_raw
+from servicecraft.model import Conversation, Rejection, Scorecard
+from servicecraft.serialize import scorecard_to_json, scorecard_to_row
+
+Mode = Literal["json", "row", "card"]
+BATCH_SIZE = 256
+
+
+@dataclass(slots=True, frozen=True)
+class EngineSpec:
+    """How to build an Engine in a worker process: small and picklable."""
+
+    rubric: str | None = None
+    learned: bool = True
+    scorers: tuple[str, ...] = ()  # "package.module:attribute" of the user's own scorers
+
+    def build(self) -> Engine:
+        return Engine(self.rubric, [load_scorer(s) for s in self.scorers], learned=self.learned)
+
+
+@dataclass(slots=True, frozen=True)
+class Scored:
+    """One scored conversation: a JSON line, a flat row, or the Scorecard with its conversation."""
+
+    conversation_id: str
+    output: bytes | dict[str, object] | tuple[Conversation, Scorecard]
+
+
+_ENGINES: dict[EngineSpec, Engine] = {}
+
+
+def engine_for(spec: EngineSpec) -> Engine:
+    """One Engine per spec per process: rubric and models load once per worker."""
+    engine = _ENGINES.get(spec)
+    if engine is None:
+        engine = _ENGINES[spec] = spec.build()
+    return engine
+
+
+def load_scorer(path: str) -> Scorer:
+    """Import a user's scorer from "module:attribute" (a Scorer instance or a class)."""
+    module_name, _, attribute = path.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"scorer {path!r} must look like 'package.module:attribute'")
+    try:
+        target = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"cannot load scorer {path!r}: {exc}") from None
+    scorer = target() if isinstance(target, type) else target
+    if not isinstance(scorer, Scorer):
+        raise ValueError(
+            f"{path!r} is not a scorer: it needs a 'skill' and a score(analysis) method"
+        )
+    return scorer
+
+
+def score_batch(
+    spec: EngineSpec, mode: Mode, batch: list[RawRecord | Rejection]
+) -> list[Scored | Rejection]:
+    engine = engine_for(spec)
+    out: list[Scored | Rejection] = []
+    for raw in batch:
+        if isinstance(raw, Rejection):
+            out.append(raw)
+            continue
+        parsed = parse_raw(raw)
+        if isinstance(parsed, Rejection):
+            out.append(parsed)
+            continue
+        try:
+            card = engine.score(parsed)
+        except Exception as exc:  # one bad conversation must not lose the rest of the file
+            out.append(
+                Rejection(raw.source, raw.location, f"scoring failed: {type(exc).__name__}: {exc}")
+            )
+            continue
+        if mode == "json":
+            out.append(Scored(parsed.id, scorecard_to_json(card)))
+        elif mode == "row":
+            out.append(Scored(parsed.id, scorecard_to_row(card)))
+        else:
+            out.append(Scored(parsed.id, (parsed, card)))
+    return out
+
+
+def raw_records(
+    paths: Iterable[str], fmt: str | None = None, csv_columns: CsvColumns | None = None
+) -> Iterator[RawRecord | Rejection]:
+    for path in paths:
+        yield from iter_raw(path, fmt, csv_columns=csv_columns)
+
+
+def batched(
+    items: Iterable[RawRecord | Rejection], size: int
+) -> Iterator[list[RawRecord | Rejection]]:
+    batch: list[RawRecord | Rejection] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def score_files(
+    paths: Iterable[str],
+    fmt: str | None = None,
+    *,
+    spec: EngineSpec | None = None,
+    executor: Executor | None = None,
+    mode: Mode = "json",
+    batch_size: int = BATCH_SIZE,
+    csv_columns: CsvColumns | None = None,
+) -> Iterator[Scored | Rejection]:
+    """Score every conversation in the files, in input order; rejections come in line."""
+    executor = executor or InProcessExecutor()
+    work = partial(score_batch, spec or EngineSpec(), mode)
+    for results in executor.map(work, batched(raw_records(paths, fmt, csv_columns), batch_size)):
+        yield from results
