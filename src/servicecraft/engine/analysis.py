@@ -113,6 +113,15 @@ class Analysis:
             weight=weight,
         )
 
+    def evidence_span(
+        self, index: int, start: int, end: int, effect: str, reason: str, weight: float
+    ) -> Evidence:
+        """Evidence for any character span of a message (for scorers with their own matching)."""
+        text = self.conversation.messages[index].text
+        return Evidence(
+            index, start, end, text[start:end], "+" if effect == "+" else "-", reason, weight
+        )
+
     def message_evidence(self, index: int, effect: str, reason: str, weight: float) -> Evidence:
         """Evidence about a whole message (its first sentence), for structural findings."""
         text = self.conversation.messages[index].text

@@ -178,6 +178,10 @@ class _PhraseParser:
     def _word(self, part: str) -> tuple[str, ...]:
         if part in _CLASSES:
             return (part,)
+        if part[0] in "'’":
+            raise PhraseError(
+                f"phrase {self.phrase!r}: write contractions whole, e.g. i'll, not {part!r}"
+            )
         words = normalise_words(part)
         if not words:
             raise PhraseError(f"phrase {self.phrase!r} has an empty word {part!r}")

@@ -1,0 +1,270 @@
+"""`servicecraft score` and `servicecraft explain`."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import IO, Any
+
+import click
+
+from servicecraft.cli.progress import Progress
+from servicecraft.cli.render import render_explanation, render_table
+from servicecraft.engine import RubricError, load_rubric
+from servicecraft.executors import EXECUTORS, RAY_HINT, make_executor
+from servicecraft.importers import FORMATS, CsvColumns, SourceError, detect_format
+from servicecraft.model import Rejection
+from servicecraft.pipeline import EngineSpec, Scored, engine_for, load_scorer, score_files
+
+# Rejections printed to stderr before the rest are only counted (all go to --rejects).
+SHOWN_REJECTIONS = 20
+
+
+def register(main: click.Group) -> None:
+    main.add_command(score)
+    main.add_command(explain)
+
+
+def _csv_columns(pairs: tuple[str, ...]) -> CsvColumns | None:
+    if not pairs:
+        return None
+    names = {}
+    for pair in pairs:
+        field, sep, header = pair.partition("=")
+        if not sep or field not in CsvColumns.__dataclass_fields__:
+            fields = ", ".join(CsvColumns.__dataclass_fields__)
+            raise click.BadParameter(f"{pair!r}: use FIELD=HEADER with FIELD one of {fields}")
+        names[field] = header
+    return CsvColumns(**names)
+
+
+def _check_inputs(inputs: tuple[str, ...], fmt: str | None) -> None:
+    """Fail before scoring anything when a file cannot be read: one line, no traceback."""
+    for path in inputs:
+        try:
+            detect_format(path) if fmt is None else _readable(path)
+        except SourceError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+def _readable(path: str) -> None:
+    try:
+        with open(path, "rb") as handle:
+            handle.read(1)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read file: {exc.strerror}") from None
+
+
+def _spec(rubric: str | None, learned: bool, scorers: tuple[str, ...]) -> EngineSpec:
+    try:
+        if rubric:
+            load_rubric(rubric)  # report a bad rubric once, here, not from every worker
+        for path in scorers:
+            load_scorer(path)
+    except (RubricError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    return EngineSpec(rubric=rubric, learned=learned, scorers=scorers)
+
+
+common_options = [
+    click.option(
+        "--from", "fmt", type=click.Choice(FORMATS), help="Input format (default: detect)."
+    ),
+    click.option("--rubric", type=click.Path(dir_okay=False), help="Rubric YAML file."),
+    click.option(
+        "--scorer", "scorers", multiple=True, metavar="MODULE:ATTR", help="Add your own scorer."
+    ),
+    click.option("--no-learned", is_flag=True, help="Rules only: skip the learned predictors."),
+    click.option(
+        "--csv-column",
+        "csv_columns",
+        multiple=True,
+        metavar="FIELD=HEADER",
+        help="CSV header name for a field, e.g. role=speaker.",
+    ),
+]
+
+
+def _apply(options: list[Any]) -> Any:
+    def decorate(fn: Any) -> Any:
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@_apply(common_options)
+@click.option(
+    "--format",
+    "out_format",
+    type=click.Choice(["jsonl", "csv", "table"]),
+    default="jsonl",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout."
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes."
+)
+@click.option(
+    "--executor",
+    type=click.Choice(EXECUTORS),
+    help="Where to run (default: inprocess, or process with workers).",
+)
+@click.option("--ray-address", help="Ray cluster address for --executor ray.")
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write every rejected record here (JSONL).",
+)
+def score(
+    inputs: tuple[str, ...],
+    fmt: str | None,
+    rubric: str | None,
+    scorers: tuple[str, ...],
+    no_learned: bool,
+    csv_columns: tuple[str, ...],
+    out_format: str,
+    output: str | None,
+    workers: int,
+    executor: str | None,
+    ray_address: str | None,
+    rejects: str | None,
+) -> None:
+    """Score every conversation in INPUTS against the rubric, with evidence.
+
+    Exits 1 when any record was rejected (each is reported with file, line and
+    reason); the valid records are still scored and written.
+    """
+    _check_inputs(inputs, fmt)
+    spec = _spec(rubric, not no_learned, scorers)
+    columns = _csv_columns(csv_columns)
+    try:
+        runner = make_executor(executor, workers, ray_address)
+    except RuntimeError as exc:
+        raise click.ClickException(
+            str(exc) if str(exc) == RAY_HINT else f"cannot start executor: {exc}"
+        ) from None
+    mode = "json" if out_format == "jsonl" else "row"
+    scored = rejected = 0
+    shown: list[Rejection] = []
+    progress = Progress(sys.stderr)
+    with ExitStack() as stack:
+        stack.callback(runner.close)
+        out = stack.enter_context(open(output, "wb")) if output else sys.stdout.buffer
+        reject_file = stack.enter_context(open(rejects, "w", encoding="utf-8")) if rejects else None
+        results = score_files(
+            inputs, fmt, spec=spec, executor=runner, mode=mode, csv_columns=columns
+        )
+        accepted = _sift(results, shown, reject_file, progress)
+        if out_format == "jsonl":
+            for item in accepted:
+                out.write(item.output)  # type: ignore[arg-type]
+                scored += 1
+        else:
+            rows = [item.output for item in accepted]
+            scored = len(rows)
+            _write_rows(rows, out_format, out)
+        out.flush()
+        rejected = progress.rejected
+    progress.finish()
+    _summarise(scored, rejected, shown, rejects)
+
+
+def _sift(
+    results: Iterator[Scored | Rejection],
+    shown: list[Rejection],
+    reject_file: IO[str] | None,
+    progress: Progress,
+) -> Iterator[Scored]:
+    import orjson
+
+    for item in results:
+        if isinstance(item, Rejection):
+            progress.reject()
+            if len(shown) < SHOWN_REJECTIONS:
+                shown.append(item)
+            if reject_file is not None:
+                record = {"source": item.source, "location": item.location, "reason": item.reason}
+                reject_file.write(orjson.dumps(record).decode() + "\n")
+            continue
+        progress.tick()
+        yield item
+
+
+def _write_rows(rows: list[Any], out_format: str, out: IO[bytes]) -> None:
+    if out_format == "table":
+        out.write(render_table(rows).encode())
+        return
+    if not rows:
+        return
+    header: list[str] = []
+    for row in rows:
+        header += [k for k in row if k not in header]
+    text = _TextSink(out)
+    writer = csv.DictWriter(text, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+class _TextSink:
+    def __init__(self, out: IO[bytes]) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        return self._out.write(text.encode())
+
+
+def _summarise(scored: int, rejected: int, shown: list[Rejection], rejects: str | None) -> None:
+    for item in shown:
+        click.echo(f"rejected {item}", err=True)
+    if rejected > len(shown):
+        where = f"; all are in {rejects}" if rejects else "; use --rejects FILE to keep them all"
+        click.echo(f"... and {rejected - len(shown)} more rejected{where}", err=True)
+    click.echo(f"scored {scored} conversation(s), rejected {rejected}", err=True)
+    if rejected:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("input_file", metavar="INPUT", type=click.Path())
+@click.option("--id", "conversation_id", required=True, help="The conversation to explain.")
+@_apply(common_options)
+@click.option("--skill", "skills", multiple=True, help="Only these skills (default: all).")
+@click.option(
+    "--color/--no-color", default=None, help="Colour the evidence (default: on a terminal)."
+)
+def explain(
+    input_file: str,
+    conversation_id: str,
+    fmt: str | None,
+    rubric: str | None,
+    scorers: tuple[str, ...],
+    no_learned: bool,
+    csv_columns: tuple[str, ...],
+    skills: tuple[str, ...],
+    color: bool | None,
+) -> None:
+    """Show one conversation with each skill's evidence highlighted."""
+    _check_inputs((input_file,), fmt)
+    spec = _spec(rubric, not no_learned, scorers)
+    engine = engine_for(spec)
+    for item in score_files(
+        [input_file], fmt, spec=spec, mode="card", csv_columns=_csv_columns(csv_columns)
+    ):
+        if isinstance(item, Scored) and item.conversation_id == conversation_id:
+            conversation, card = item.output  # type: ignore[misc]
+            unknown = [s for s in skills if s not in card.skills]
+            if unknown:
+                raise click.ClickException(f"unknown skill(s): {', '.join(unknown)}")
+            text = render_explanation(conversation, card, engine.rubric, skills or None)
+            click.echo(text, color=color)
+            return
+    raise click.ClickException(f"no conversation with id {conversation_id!r} in {input_file}")

@@ -1,0 +1,99 @@
+"""Negation, hedging, evidence and the null score for skills with no chance to show."""
+
+from __future__ import annotations
+
+from servicecraft.engine import Engine
+
+from .conftest import chat
+
+
+def reasons(engine: Engine, conversation, skill: str) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return [(e.effect, e.reason) for e in engine.score(conversation).skills[skill].evidence]
+
+
+def test_negated_ownership_does_not_count(engine: Engine) -> None:
+    plain = chat("My order is late.", "I will look into it.")
+    negated = chat("My order is late.", "I will not look into it.")
+    assert any(
+        r == "takes personal responsibility for the problem"
+        for _, r in reasons(engine, plain, "ownership")
+    )
+    assert not any(
+        r == "takes personal responsibility for the problem"
+        for _, r in reasons(engine, negated, "ownership")
+    )
+
+
+def test_negation_does_not_cross_a_comma(engine: Engine) -> None:
+    conversation = chat("My order is late.", "No, I'll look into it right now.")
+    assert ("+", "takes personal responsibility for the problem") in reasons(
+        engine, conversation, "ownership"
+    )
+
+
+def test_not_able_to_is_a_straight_no(engine: Engine) -> None:
+    conversation = chat(
+        "Can you waive the late fee?", "I'm not able to waive it, but I can offer a payment plan."
+    )
+    card = engine.score(conversation)
+    assert card.metrics.customer_messages_before_straight_answer == 1
+    assert ("+", "says a clear no") in reasons(engine, conversation, "honesty")
+
+
+def test_hedge_is_not_a_straight_no(engine: Engine) -> None:
+    conversation = chat(
+        "Will it arrive by Friday?", "I can't promise, but I'll chase the courier today."
+    )
+    card = engine.score(conversation)
+    assert ("+", "says a clear no") not in reasons(engine, conversation, "honesty")
+    assert card.metrics.customer_messages_before_straight_answer is None
+
+
+def test_not_my_problem_hurts_respect(engine: Engine) -> None:
+    conversation = chat("The app crashes every time.", "Not my problem, reinstall it.")
+    assert ("-", "rude or contemptuous language") in reasons(engine, conversation, "respect")
+
+
+def test_curly_apostrophes_match(engine: Engine) -> None:
+    conversation = chat("Where is my refund?", "I’ve refunded it and you’ll see it within 3 days.")
+    assert ("+", "confirms the problem is solved") in reasons(engine, conversation, "solution")
+
+
+def test_empathy_is_null_without_a_chance(engine: Engine) -> None:
+    conversation = chat("What are your opening hours?", "We're open 9 to 5, Monday to Friday.")
+    assert engine.score(conversation).skills["empathy"].score is None
+
+
+def test_missed_empathy_is_evidence(engine: Engine) -> None:
+    conversation = chat(
+        "This is ridiculous, I'm so angry, my card was charged three times!", "Refund issued."
+    )
+    found = reasons(engine, conversation, "empathy")
+    assert ("-", "the customer was upset and no one acknowledged it") in found
+
+
+def test_no_agent_means_no_scores(engine: Engine) -> None:
+    card = engine.score(chat(("customer", "hello?"), ("customer", "anyone?"), ("system", "queued")))
+    assert card.score is None
+    assert all(s.score is None for s in card.skills.values())
+
+
+def test_empty_conversation(engine: Engine) -> None:
+    card = engine.score(chat())
+    assert card.score is None and card.metrics.handoffs == 0
+
+
+def test_shouting_hurts_respect(engine: Engine) -> None:
+    conversation = chat("Where is my parcel?", "I TOLD YOU ALREADY IT IS ON ITS WAY")
+    assert ("-", "shouting in capitals") in reasons(engine, conversation, "respect")
+
+
+def test_critical_skill_caps_overall(engine: Engine) -> None:
+    rude = chat(
+        "My invoice is wrong.",
+        "You people never read anything, that's your problem, stupid. I've corrected the invoice "
+        "and you'll get it by Friday. I've also added a note. Thank you, have a great day!",
+    )
+    card = engine.score(rude)
+    assert card.skills["respect"].score is not None and card.skills["respect"].score < 40
+    assert card.score is not None and card.score <= engine.rubric.critical_cap
