@@ -1,0 +1,3 @@
+from servicecraft.cli import main
+
+main()
