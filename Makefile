@@ -24,7 +24,8 @@ test: install
 	$(BIN)/python -m pytest
 
 bench: install
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m benchmarks.throughput
+	$(BIN)/python -m benchmarks.validity
 
 accuracy: install
 	$(BIN)/python -m benchmarks.accuracy
