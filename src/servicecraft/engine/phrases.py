@@ -7,6 +7,7 @@ an organisation can add its own without learning regex syntax:
 
 - words match case-insensitively, whole tokens only; ’ is read as '
 - ``(a|b c)`` is a choice, ``(...)?`` is optional
+- ``^`` at the start: only at the start of a sentence ("^ (click|press) ...")
 - ``*`` is any one word, ``#num`` a number (12, 3.50, 10:30), ``#day`` a weekday or
   today/tomorrow, ``#month`` a month name
 
@@ -72,9 +73,11 @@ MONTHS = frozenset(
 # Negation does not reach across these ("No, I will look into it" is not negated).
 CLAUSE_END = frozenset(".!?;,")
 
-# A pattern element: a literal token, or one of these classes.
-ANY, NUM, DAY, MONTH = "*", "#num", "#day", "#month"
+# A pattern element: a literal token, or one of these classes. START (``^``) may only
+# begin a phrase: it matches at the start of the message or of a sentence.
+ANY, NUM, DAY, MONTH, START = "*", "#num", "#day", "#month", "^"
 _CLASSES = frozenset({ANY, NUM, DAY, MONTH})
+SENTENCE_START_AFTER = frozenset(".!?;:")
 
 
 class PhraseError(ValueError):
@@ -128,8 +131,10 @@ def expand(phrase: str) -> list[tuple[str, ...]]:
     result = [s for s in sequences if s]
     if not result:
         raise PhraseError(f"phrase {phrase!r} matches nothing")
-    if result[0][0] == ANY or any(s[0] == ANY for s in result):
+    if any(s[0] == ANY for s in result):
         raise PhraseError(f"phrase {phrase!r} must not start with '*'")
+    if any(START in s[1:] for s in result) or any(s == (START,) for s in result):
+        raise PhraseError(f"phrase {phrase!r}: '^' may only begin a phrase, followed by words")
     return result
 
 
@@ -176,7 +181,7 @@ class _PhraseParser:
         return options
 
     def _word(self, part: str) -> tuple[str, ...]:
-        if part in _CLASSES:
+        if part in _CLASSES or part == START:
             return (part,)
         if part[0] in "'’":
             raise PhraseError(
@@ -227,11 +232,14 @@ class PhraseMatcher:
 
     def __init__(self) -> None:
         self._root = _Node()
+        self._sentence_root = _Node()  # phrases anchored with ^
 
     def add(self, cue: str, phrases: Iterable[str]) -> None:
         for phrase in phrases:
             for seq in expand(phrase):
                 node = self._root
+                if seq[0] == START:
+                    node, seq = self._sentence_root, seq[1:]
                 for element in seq:
                     node = node.child(element)
                 if cue not in node.ends:
@@ -243,6 +251,7 @@ class PhraseMatcher:
         n = len(words)
         root_words = self._root.words
         root_classes = self._root.classes
+        sentence_words = self._sentence_root.words
         for i, word in enumerate(words):
             first = root_words.get(word)
             if root_classes and (word[0].isdigit() or word in WEEKDAYS or word in MONTHS):
@@ -252,6 +261,12 @@ class PhraseMatcher:
             elif first is not None:
                 stack = [(first, i + 1)]
             else:
+                stack = []
+            if sentence_words and (i == 0 or words[i - 1] in SENTENCE_START_AFTER):
+                anchored = sentence_words.get(word)
+                if anchored is not None:
+                    stack.append((anchored, i + 1))
+            if not stack:
                 continue
             while stack:
                 node, j = stack.pop()
