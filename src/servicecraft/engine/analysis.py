@@ -52,6 +52,15 @@ class MessageAnalysis:
     cues: frozenset[str]
     words: int
     sentences: int
+    _lowered: str = ""
+    _tokens: list[str] = field(default_factory=list)
+    _spans: list[tuple[int, int]] | None = None
+
+    def span(self, hit: Hit) -> tuple[int, int]:
+        """Character span of a hit; token offsets are found only for messages that need them."""
+        if self._spans is None:
+            self._spans = token_spans(self._lowered, self._tokens)
+        return self._spans[hit.first][0], self._spans[hit.last - 1][1]
 
     @property
     def scored(self) -> bool:
@@ -103,11 +112,12 @@ class Analysis:
     def evidence(
         self, m: MessageAnalysis, hit: Hit, effect: str, reason: str, weight: float
     ) -> Evidence:
+        start, end = m.span(hit)
         return Evidence(
             message=m.index,
-            start=hit.start,
-            end=hit.end,
-            text=m.message.text[hit.start : hit.end],
+            start=start,
+            end=end,
+            text=m.message.text[start:end],
             effect="+" if effect == "+" else "-",
             reason=reason,
             weight=weight,
@@ -139,16 +149,18 @@ def _analyse_message(index: int, message: Message, rubric: Rubric) -> MessageAna
         return MessageAnalysis(index, message, [], frozenset(), 0, 0)
     lowered, words = tokenize(message.text)
     raw = rubric.matcher(message.role).match(words)
-    hits: list[Hit] = []
-    if raw:
-        spans = token_spans(lowered, words)
-        hits = [
-            Hit(c, f, e, spans[f][0], spans[e - 1][1]) for c, f, e in _resolve(raw, words, rubric)
-        ]
-    punctuation = sum(1 for w in words if w in CLAUSE_END)
-    sentences = sum(1 for w in words if w in CLAUSE_END and w != ",") or (1 if words else 0)
+    hits = [Hit(*h) for h in _resolve(raw, words, rubric)] if raw else []
+    stops = words.count(".") + words.count("!") + words.count("?") + words.count(";")
+    punctuation = stops + words.count(",")
     return MessageAnalysis(
-        index, message, hits, frozenset(h.cue for h in hits), len(words) - punctuation, sentences
+        index,
+        message,
+        hits,
+        frozenset(h.cue for h in hits),
+        len(words) - punctuation,
+        stops or (1 if words else 0),
+        lowered,
+        words,
     )
 
 

@@ -134,8 +134,9 @@ def _hindrances(analysis: Analysis) -> list[Hindrance]:
         for hit in m.hits:
             kind = cues[hit.cue].hindrance
             if kind is not None:
-                text = _snippet(m.message.text, hit.start, hit.end)
-                found.append(Hindrance(m.index, hit.start, hit.end, text, kind))
+                start, end = m.span(hit)
+                text = _snippet(m.message.text, start, end)
+                found.append(Hindrance(m.index, start, end, text, kind))
     return found
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _TOKEN_RE = re.compile(r"[^\W_]+(?:['.:,/-][^\W_]+)*|[.!?;,]")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
@@ -86,9 +86,11 @@ class PhraseError(ValueError):
 
 def tokenize(text: str) -> tuple[str, list[str]]:
     """Lower-case text (same length as the original) and its word and punctuation tokens."""
-    lowered = text.lower().translate(_APOSTROPHES)
+    lowered = text.lower()
     if len(lowered) != len(text):  # a few characters change length when lower-cased
-        lowered = "".join(c.lower()[0] for c in text).translate(_APOSTROPHES)
+        lowered = "".join(c.lower()[0] for c in text)
+    if "’" in lowered or "‘" in lowered or "`" in lowered:
+        lowered = lowered.translate(_APOSTROPHES)
     return lowered, _TOKEN_RE.findall(lowered)
 
 
@@ -193,15 +195,12 @@ class _PhraseParser:
         return tuple(words)
 
 
-@dataclass(slots=True, frozen=True)
-class Hit:
-    """One phrase found in one message: token range and character span."""
+class Hit(NamedTuple):
+    """One phrase found in one message, as a token range [first, last)."""
 
     cue: str
-    first: int  # token indices [first, last)
+    first: int
     last: int
-    start: int  # character span in the original text
-    end: int
 
 
 class _Node:
@@ -270,14 +269,16 @@ class PhraseMatcher:
                 continue
             while stack:
                 node, j = stack.pop()
-                for cue in node.ends:
-                    hits.append((cue, i, j))
+                if node.ends:
+                    hits.extend((cue, i, j) for cue in node.ends)
                 if j >= n:
                     continue
-                nxt = node.words.get(words[j])
+                word_j = words[j]
+                nxt = node.words.get(word_j)
                 if nxt is not None:
                     stack.append((nxt, j + 1))
-                for key, child in node.classes:
-                    if _element_matches(key, words[j]):
-                        stack.append((child, j + 1))
+                if node.classes:
+                    for key, child in node.classes:
+                        if key == ANY or _element_matches(key, word_j):
+                            stack.append((child, j + 1))
         return hits
