@@ -190,6 +190,9 @@ class HonestyScorer(CueScorer):
         answer = first_straight_answer(analysis)
         agent = analysis.by_role("agent")
         if answer is None:
+            # A customer who confirms it is solved got their answer, whatever the words.
+            if analysis.has("confirms_solved"):
+                return []
             if len(agent) >= 2 or analysis.has("chaser"):
                 return [
                     analysis.message_evidence(
