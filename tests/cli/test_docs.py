@@ -35,4 +35,6 @@ def test_command_is_documented(name: str, command: click.Command) -> None:
     section = DOC.split(f"## {name}", 1)[1].split("\n## ", 1)[0]
     for param in command.params:
         if isinstance(param, click.Option):
-            assert any(f"`{opt}" in section for opt in param.opts), f"{name}: {param.opts[0]} undocumented"
+            assert any(f"`{opt}" in section for opt in param.opts), (
+                f"{name}: {param.opts[0]} undocumented"
+            )

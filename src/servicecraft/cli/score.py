@@ -22,6 +22,12 @@ from servicecraft.pipeline import EngineSpec, Scored, engine_for, load_scorer, s
 SHOWN_REJECTIONS = 20
 
 
+class InputError(click.ClickException):
+    """Nothing can be processed (unreadable input, bad rubric): one line, exit 2."""
+
+    exit_code = 2
+
+
 def register(main: click.Group) -> None:
     main.add_command(score)
     main.add_command(explain)
@@ -46,7 +52,7 @@ def _check_inputs(inputs: tuple[str, ...], fmt: str | None) -> None:
         try:
             detect_format(path) if fmt is None else _readable(path)
         except SourceError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise InputError(str(exc)) from None
 
 
 def _readable(path: str) -> None:
@@ -64,7 +70,7 @@ def _spec(rubric: str | None, learned: bool, scorers: tuple[str, ...]) -> Engine
         for path in scorers:
             load_scorer(path)
     except (RubricError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise InputError(str(exc)) from None
     return EngineSpec(rubric=rubric, learned=learned, scorers=scorers)
 
 
@@ -263,8 +269,8 @@ def explain(
             conversation, card = item.output  # type: ignore[misc]
             unknown = [s for s in skills if s not in card.skills]
             if unknown:
-                raise click.ClickException(f"unknown skill(s): {', '.join(unknown)}")
+                raise InputError(f"unknown skill(s): {', '.join(unknown)}")
             text = render_explanation(conversation, card, engine.rubric, skills or None)
             click.echo(text, color=color)
             return
-    raise click.ClickException(f"no conversation with id {conversation_id!r} in {input_file}")
+    raise InputError(f"no conversation with id {conversation_id!r} in {input_file}")

@@ -39,7 +39,10 @@ def split_rows(handle: TextIO, source: str, columns: CsvColumns) -> Iterator[Raw
     seen: dict[str, int] = {}
     current: str | None = None
     rows: list[tuple[int, tuple[str | None, ...]]] = []
+    end_of_previous = reader.line_num
     for row in reader:
+        # A quoted field may span lines: report the line where the row starts.
+        line, end_of_previous = end_of_previous + 1, reader.line_num
         if not any(cell.strip() for cell in row):
             continue
         values = tuple(row[p] if p is not None and p < len(row) else None for p in positions)
@@ -48,7 +51,7 @@ def split_rows(handle: TextIO, source: str, columns: CsvColumns) -> Iterator[Raw
             if rows:
                 yield _group(source, current or "", rows, seen)
             current, rows = cid, []
-        rows.append((reader.line_num, values))
+        rows.append((line, values))
     if rows:
         yield _group(source, current or "", rows, seen)
 

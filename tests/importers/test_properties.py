@@ -1,0 +1,81 @@
+"""No input crashes an importer: anything but an unreadable file becomes records or rejections."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from servicecraft.importers import SourceError, iter_raw, parse_raw
+from servicecraft.model import Conversation, Rejection
+
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+messages = st.lists(
+    st.fixed_dictionaries(
+        {
+            "role": st.sampled_from(["customer", "agent", "system", "bot", 3]),
+            "text": st.text() | st.integers(),
+        },
+        optional={"at": st.text(max_size=30), "author": json_values, "public": json_values},
+    ),
+    max_size=4,
+)
+conversations = st.fixed_dictionaries(
+    {"id": st.text(max_size=10) | st.integers()},
+    optional={"messages": messages | json_values, "survey": json_values, "tags": json_values},
+)
+
+
+def run(path: Path, fmt: str | None) -> list[Conversation | Rejection]:
+    try:
+        items = list(iter_raw(str(path), fmt))
+    except SourceError:
+        return []
+    return [i if isinstance(i, Rejection) else parse_raw(i) for i in items]
+
+
+@SETTINGS
+@given(data=st.binary(max_size=400), fmt=st.sampled_from(["jsonl", "csv", "dch", "zendesk", None]))
+def test_arbitrary_bytes_never_crash(tmp_path: Path, data: bytes, fmt: str | None) -> None:
+    path = tmp_path / "input.bin"
+    path.write_bytes(data)
+    for item in run(path, fmt):
+        assert isinstance(item, Conversation | Rejection)
+
+
+@SETTINGS
+@given(records=st.lists(conversations | json_values, max_size=5))
+def test_arbitrary_json_records_never_crash(tmp_path: Path, records: list[object]) -> None:
+    lines = tmp_path / "input.jsonl"
+    lines.write_text("\n".join(json.dumps(r) for r in records))
+    array = tmp_path / "input.json"
+    array.write_text(json.dumps(records))
+    for path, fmt in ((lines, "jsonl"), (lines, "zendesk"), (array, "dch"), (array, "zendesk")):
+        results = run(path, fmt)
+        assert all(isinstance(i, Conversation | Rejection) for i in results)
+
+
+@SETTINGS
+@given(rows=st.lists(st.lists(st.text(max_size=12), min_size=0, max_size=7), max_size=6))
+def test_arbitrary_csv_never_crashes(tmp_path: Path, rows: list[list[str]]) -> None:
+    import csv
+
+    path = tmp_path / "input.csv"
+    with path.open("w", newline="", encoding="utf-8", errors="surrogatepass") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["conversation_id", "role", "author", "department", "timestamp", "text"])
+        writer.writerows(rows)
+    for item in run(path, "csv"):
+        assert isinstance(item, Conversation | Rejection)
