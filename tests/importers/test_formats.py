@@ -175,7 +175,8 @@ ZENDESK_TICKET = {
 }
 
 
-def test_zendesk_document_with_sideloads(tmp_path: Path) -> None:
+@pytest.mark.parametrize("indent", [None, 2])
+def test_zendesk_document_with_sideloads(tmp_path: Path, indent: int | None) -> None:
     doc = {
         "tickets": [ZENDESK_TICKET, {"id": 102, "comments": "nope"}],
         "users": [
@@ -185,7 +186,7 @@ def test_zendesk_document_with_sideloads(tmp_path: Path) -> None:
         "groups": [{"id": 9, "name": "Billing"}],
     }
     path = tmp_path / "export.json"
-    path.write_text(json.dumps(doc))
+    path.write_text(json.dumps(doc, indent=indent))  # pretty-printed exports are not NDJSON
     assert detect_format(str(path)) == "zendesk"
     good, bad = split(list(read_conversations([str(path)])))
     (ticket,) = good
@@ -234,6 +235,19 @@ def test_zendesk_ndjson(tmp_path: Path) -> None:
         ("notes.txt", b"hello world", "cannot tell the format"),
     ],
 )
+def test_examples_folder_scores_with_the_documented_rejections() -> None:
+    root = Path(__file__).resolve().parents[2] / "examples"
+    good, bad = split(
+        list(
+            read_conversations(
+                [str(root / n) for n in ("chats.csv", "zendesk.json", "malformed.jsonl")]
+            )
+        )
+    )
+    assert [c.id for c in good] == ["ord-1001", "ord-1002", "zendesk-35436", "ok-1", "ok-2"]
+    assert [r.location for r in bad] == ["line 2", "line 3", "line 4"]
+
+
 def test_unreadable_sources_are_one_line(
     tmp_path: Path, name: str, content: bytes | None, message: str
 ) -> None:

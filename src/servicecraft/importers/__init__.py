@@ -91,9 +91,14 @@ def sample_path() -> str:
 
 
 def _is_ndjson(handle: object) -> bool:
+    """One ticket per line: the first line is a whole JSON object that is not a document."""
     head = handle.read(1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")  # type: ignore[attr-defined]
     handle.seek(0)  # type: ignore[attr-defined]
-    return head[:1] == b"{" and b'"tickets"' not in head.split(b"\n", 1)[0]
+    try:
+        first = orjson.loads(head.split(b"\n", 1)[0])
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(first, dict) and "tickets" not in first
 
 
 def _split_array(
