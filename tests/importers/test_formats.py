@@ -226,15 +226,6 @@ def test_zendesk_ndjson(tmp_path: Path) -> None:
     assert ticket.messages[1].department == "group_9"
 
 
-@pytest.mark.parametrize(
-    ("name", "content", "message"),
-    [
-        ("missing.jsonl", None, "no such file"),
-        ("empty.json", b"", "the file is empty"),
-        ("weird.json", b"[1, 2, 3]", "a JSON array of unknown records"),
-        ("notes.txt", b"hello world", "cannot tell the format"),
-    ],
-)
 def test_examples_folder_scores_with_the_documented_rejections() -> None:
     root = Path(__file__).resolve().parents[2] / "examples"
     good, bad = split(
@@ -248,6 +239,15 @@ def test_examples_folder_scores_with_the_documented_rejections() -> None:
     assert [r.location for r in bad] == ["line 2", "line 3", "line 4"]
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("missing.jsonl", None, "no such file"),
+        ("empty.json", b"", "the file is empty"),
+        ("weird.json", b"[1, 2, 3]", "a JSON array of unknown records"),
+        ("notes.txt", b"hello world", "cannot tell the format"),
+    ],
+)
 def test_unreadable_sources_are_one_line(
     tmp_path: Path, name: str, content: bytes | None, message: str
 ) -> None:
