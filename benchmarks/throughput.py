@@ -29,7 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def make_input(path: Path, n: int) -> int:
     """n conversations cycled from the bundled sample, each with a fresh id; returns bytes written."""
-    records = [orjson.loads(line) for line in Path(sample_path()).read_bytes().splitlines() if line.strip()]
+    records = [
+        orjson.loads(line) for line in Path(sample_path()).read_bytes().splitlines() if line.strip()
+    ]
     with path.open("wb") as out:
         for i in range(n):
             record = dict(records[i % len(records)])
@@ -50,7 +52,17 @@ def plain_read_write(src: Path, dst: Path, loads, dumps) -> float:  # type: igno
 
 def run_cli(src: Path, dst: Path, workers: int, learned: bool) -> tuple[float, float]:
     """Wall seconds and peak RSS (MiB, largest process) of one `servicecraft score` run."""
-    command = [sys.executable, "-m", "servicecraft.cli", "score", str(src), "-o", str(dst), "--workers", str(workers)]
+    command = [
+        sys.executable,
+        "-m",
+        "servicecraft.cli",
+        "score",
+        str(src),
+        "-o",
+        str(dst),
+        "--workers",
+        str(workers),
+    ]
     if not learned:
         command.append("--no-learned")
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -89,7 +101,9 @@ def main() -> None:
         _, peak_small = run_cli(src, dst, args.workers, True)
         make_input(src, args.n)
         _, peak_large = run_cli(src, dst, args.workers, True)
-        print(f"peak RSS of the largest process: {peak_small:.0f} MiB at {small:,}, {peak_large:.0f} MiB at {args.n:,}")
+        print(
+            f"peak RSS of the largest process: {peak_small:.0f} MiB at {small:,}, {peak_large:.0f} MiB at {args.n:,}"
+        )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,9 @@ def load_dch(path: Path) -> list[tuple[Conversation, dict[str, float]]]:
     out = []
     for item in data:
         messages = [
-            Message("customer" if t["sender"] == "customer" else "agent", "\n".join(t["utterances"]))
+            Message(
+                "customer" if t["sender"] == "customer" else "agent", "\n".join(t["utterances"])
+            )
             for t in item["turns"]
         ]
         labels = {q: statistics.mean(a["quality"][q] for a in item["annotations"]) for q in "ASE"}
@@ -45,7 +47,9 @@ def main() -> None:
     start = time.perf_counter()
     cards = [engine.score(c) for c, _ in dialogues]
     elapsed = time.perf_counter() - start
-    print(f"DCH-1 English: {len(cards)} dialogues, rules only, {len(cards) / elapsed:,.0f} conv/s on one core")
+    print(
+        f"DCH-1 English: {len(cards)} dialogues, rules only, {len(cards) / elapsed:,.0f} conv/s on one core"
+    )
     names = ["overall", *engine.rubric.skills]
     print(f"{'skill':<12} {'shown':>6}  {'rho A':>7} {'rho S':>7} {'rho E':>7}")
     for name in names:
@@ -54,7 +58,9 @@ def main() -> None:
             for card, (_, labels) in zip(cards, dialogues, strict=True)
         ]
         shown = [(s, labels) for s, labels in pairs if s is not None]
-        rhos = [spearmanr([s for s, _ in shown], [lab[q] for _, lab in shown]).statistic for q in "ASE"]
+        rhos = [
+            spearmanr([s for s, _ in shown], [lab[q] for _, lab in shown]).statistic for q in "ASE"
+        ]
         print(f"{name:<12} {len(shown):>6}  " + " ".join(f"{r:>7.3f}" for r in rhos))
 
 
