@@ -1,0 +1,144 @@
+"""The FastAPI application: wiring, sessions, errors, and `serve`."""
+
+from __future__ import annotations
+
+import secrets
+from importlib.resources import files
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from servicecraft import __version__
+from servicecraft.service.viewer import PermissionDenied
+from servicecraft.store import open_database
+from servicecraft.web import account, api, pages
+from servicecraft.web.deps import LoginRequired
+from servicecraft.web.render import make_templates
+from servicecraft.web.security import SecurityHeaders, csrf_token
+
+SESSION_COOKIE = "servicecraft_session"
+SESSION_MAX_AGE = 12 * 3600  # a working day: a stolen cookie does not live for weeks
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_page(request: Request, status: int, heading: str, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    templates = request.app.state.templates
+    context: dict[str, Any] = {
+        "status": status,
+        "heading": heading,
+        "message": message,
+        "user": getattr(request.state, "user", None),
+        "viewer": getattr(request.state, "viewer", None),
+        "csrf": csrf_token(request),
+        "title": heading,
+    }
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = True) -> FastAPI:
+    """The web application over one database.
+
+    secure_cookies=False is for plain-HTTP development and tests only: it drops
+    the Secure flag on the session cookie and the HSTS header.
+    """
+    if len(secret_key) < 16:
+        raise ValueError("secret_key must be at least 16 characters")
+    app = FastAPI(
+        title="servicecraft API",
+        version=__version__,
+        description="Scored customer-service conversations, people and team summaries, import.",
+        openapi_url="/api/v1/openapi.json",
+        # The bundled Swagger UI and ReDoc load from a CDN; /api/v1/docs is served offline instead.
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.db = open_database(database_url)
+    app.state.templates = make_templates()
+
+    app.mount(
+        "/static", StaticFiles(directory=str(files("servicecraft.web") / "static")), name="static"
+    )
+    app.include_router(account.router)
+    app.include_router(pages.router)
+    app.include_router(api.router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": "Send a valid API token: Authorization: Bearer <token>"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}" if target != "/" else "/login", 303)
+
+    @app.exception_handler(PermissionDenied)
+    async def _denied(request: Request, exc: PermissionDenied) -> Response:
+        return _error_page(request, 403, "Not yours to see", "You do not have access to this page.")
+
+    @app.exception_handler(LookupError)
+    async def _missing(request: Request, exc: LookupError) -> Response:
+        return _error_page(request, 404, "Not found", "There is nothing at this address.")
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        headings = {403: "Refused", 404: "Not found", 405: "Not allowed", 429: "Slow down"}
+        response = _error_page(
+            request, exc.status_code, headings.get(exc.status_code, "Error"), str(exc.detail)
+        )
+        for k, v in (exc.headers or {}).items():
+            response.headers[k] = v
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": exc.errors()}, status_code=422)
+        return _error_page(
+            request, 400, "Bad request", "Some of the values in the address are not valid."
+        )
+
+    # Order matters: the outermost middleware runs first. Headers wrap everything,
+    # including the session layer's responses and errors.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=secure_cookies,
+    )
+    app.add_middleware(SecurityHeaders, hsts=secure_cookies)
+    return app
+
+
+def serve(
+    database_url: str,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    secret_key: str | None = None,
+    dev: bool = False,
+) -> None:
+    """Run the app with uvicorn.
+
+    Without a secret key a random one is made, which logs everyone out on restart;
+    pass one (SERVICECRAFT_SECRET_KEY) to keep sessions. dev=True allows plain
+    HTTP cookies, for running on localhost without TLS.
+    """
+    import uvicorn
+
+    key = secret_key or secrets.token_urlsafe(32)
+    app = create_app(database_url, key, secure_cookies=not dev)
+    uvicorn.run(
+        app, host=host, port=port, proxy_headers=False, server_header=False, log_level="info"
+    )

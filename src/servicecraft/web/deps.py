@@ -1,0 +1,80 @@
+"""Request dependencies: database session, the logged-in user, their Viewer."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from servicecraft.service.access import viewer_for
+from servicecraft.service.viewer import Viewer
+from servicecraft.store import User
+from servicecraft.web.security import csrf_token
+
+
+class LoginRequired(Exception):
+    """No one is logged in: pages redirect to the login form, the API answers 401."""
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    with request.app.state.db.session() as session:
+        yield session
+
+
+DB = Annotated[Session, Depends(db_session)]
+
+
+def password_fingerprint(user: Any) -> str:
+    """A short digest of the password hash, kept in the session.
+
+    The session cookie is self-contained (signed, not stored server-side), so this
+    is what ends every session of a user whose password was changed or reset.
+    """
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def log_in(request: Request, user: Any) -> None:
+    request.session.clear()  # a fresh session at login: no fixation of a pre-login one
+    request.session.update({"uid": user.id, "pf": password_fingerprint(user)})
+    csrf_token(request)
+
+
+@dataclass(slots=True)
+class Current:
+    """The logged-in user, their Viewer, and the request's database session."""
+
+    user: Any
+    viewer: Viewer
+    session: Session
+    request: Request
+
+    def context(self, **values: Any) -> dict[str, Any]:
+        """The template context every logged-in page shares."""
+        return {
+            "user": self.user,
+            "viewer": self.viewer,
+            "csrf": csrf_token(self.request),
+            **values,
+        }
+
+
+def current(request: Request, session: DB) -> Current:
+    uid = request.session.get("uid")
+    user = None
+    if isinstance(uid, int):
+        user = session.execute(select(User).where(User.id == uid)).scalar_one_or_none()
+    if user is None or request.session.get("pf") != password_fingerprint(user):
+        request.session.pop("uid", None)
+        raise LoginRequired
+    viewer = viewer_for(user)
+    request.state.user = user
+    request.state.viewer = viewer
+    return Current(user=user, viewer=viewer, session=session, request=request)
+
+
+Me = Annotated[Current, Depends(current)]
