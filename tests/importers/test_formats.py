@@ -199,7 +199,7 @@ def test_zendesk_document_with_sideloads(tmp_path: Path, indent: int | None) -> 
     assert ticket.messages[2].department == "Billing"
     assert ticket.survey is not None and ticket.survey.csat == 5.0
     assert [(r.location, r.reason) for r in bad] == [
-        ("record 2", "ticket 102: comments must be a list")
+        ("record 2", "ticket 102: comments must be a list, got str")
     ]
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from typing import TextIO
+from typing import Any, TextIO
 
-from servicecraft.importers._convert import parse_time
+from servicecraft.importers._convert import mixed_zones, parse_time, zones_error
 from servicecraft.importers._records import CsvColumns, RawRecord, SourceError
 from servicecraft.model import ROLES, Conversation, Message, Rejection
 
@@ -22,14 +22,23 @@ FIELDS = (
     "public",
 )
 REQUIRED = ("conversation_id", "role", "text")
+# The csv module refuses fields over 128 KiB by default; a long email thread is bigger.
+csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))
 TRUE, FALSE = {"true", "1", "yes", "y", "public"}, {"false", "0", "no", "n", "internal", "private"}
 
 
 def split_rows(handle: TextIO, source: str, columns: CsvColumns) -> Iterator[RawRecord | Rejection]:
+    """Group the rows of each conversation into one raw record, as they stream by.
+
+    Only the ids of conversations already seen are remembered (to catch one whose rows
+    are not together), so memory grows with the number of conversations, not rows."""
     reader = csv.reader(handle)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise SourceError(f"{source}: cannot read the CSV header: {exc}") from None
     if header is None:
-        return
+        raise SourceError(f"{source}: the file is empty (no CSV header)")
     index = {name.strip(): i for i, name in enumerate(header)}
     wanted = {f: getattr(columns, f) for f in FIELDS}
     missing = [wanted[f] for f in REQUIRED if wanted[f] not in index]
@@ -39,11 +48,9 @@ def split_rows(handle: TextIO, source: str, columns: CsvColumns) -> Iterator[Raw
     seen: dict[str, int] = {}
     current: str | None = None
     rows: list[tuple[int, tuple[str | None, ...]]] = []
-    end_of_previous = reader.line_num
-    for row in reader:
-        # A quoted field may span lines: report the line where the row starts.
-        line, end_of_previous = end_of_previous + 1, reader.line_num
-        if not any(cell.strip() for cell in row):
+    for line, row in _rows(reader, source):
+        if isinstance(row, Rejection):
+            yield row
             continue
         values = tuple(row[p] if p is not None and p < len(row) else None for p in positions)
         cid = (values[0] or "").strip()
@@ -54,6 +61,23 @@ def split_rows(handle: TextIO, source: str, columns: CsvColumns) -> Iterator[Raw
         rows.append((line, values))
     if rows:
         yield _group(source, current or "", rows, seen)
+
+
+def _rows(reader: Any, source: str) -> Iterator[tuple[int, list[str] | Rejection]]:
+    """Each non-blank row with the line it starts on (a quoted field may span lines)."""
+    end_of_previous = reader.line_num
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # e.g. a field over the size limit: lose the row, not the file
+            line, end_of_previous = end_of_previous + 1, reader.line_num
+            yield line, Rejection(source, f"line {line}", f"unreadable CSV row: {exc}")
+            continue
+        line, end_of_previous = end_of_previous + 1, reader.line_num
+        if any(cell.strip() for cell in row):
+            yield line, row
 
 
 def _group(
@@ -73,7 +97,7 @@ def _group(
 
 def parse_csv(raw: RawRecord) -> Conversation | Rejection:
     rows: tuple[tuple[int, tuple[str | None, ...]], ...] = raw.payload  # type: ignore[assignment]
-    messages = []
+    messages: list[Message] = []
     cid = (rows[0][1][0] or "").strip()
     channel = None
     for line, values in rows:
@@ -81,22 +105,28 @@ def parse_csv(raw: RawRecord) -> Conversation | Rejection:
             messages.append(_message(values))
         except ValueError as exc:
             return Rejection(raw.source, f"line {line}", str(exc))
-        channel = channel or values[6] or None
+        channel = channel or (values[6] or "").strip() or None
     if not cid:
         return Rejection(raw.source, raw.location, "conversation id is empty")
+    if (bad := mixed_zones(messages)) >= 0:
+        at = messages[bad].at
+        zoned = at is not None and at.tzinfo is None  # then the earlier times had a zone
+        return Rejection(raw.source, f"line {rows[bad][0]}", zones_error("timestamp", zoned))
     return Conversation(id=cid, messages=messages, channel=channel)
 
 
 def _message(values: tuple[str | None, ...]) -> Message:
+    for name, value in zip(FIELDS, values, strict=True):
+        if value and _has_surrogates(value):
+            # Bytes that are not UTF-8 were kept as surrogates while splitting, so that
+            # the row, not the file, is what gets rejected.
+            raise ValueError(f"{name} is not valid UTF-8")
     _, role, author, department, timestamp, text, _, public = values
     role = (role or "").strip().lower()
     if role not in ROLES:
         raise ValueError(f"role must be one of customer, agent, system; got {role!r}")
     if text is None:
-        raise ValueError("the row has no text")
-    for name, value in (("text", text), ("author", author), ("department", department)):
-        if value and _has_surrogates(value):
-            raise ValueError(f"{name} is not valid UTF-8")
+        raise ValueError("the row has no text column")
     flag = (public or "").strip().lower()
     if flag and flag not in TRUE | FALSE:
         raise ValueError(f"public must be true or false, got {public!r}")
