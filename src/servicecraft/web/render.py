@@ -61,7 +61,8 @@ def highlight(text: str, spans: Sequence[Span]) -> Markup:
         # A piece both helped and hurt is shown as hurting: the lead should look at it.
         cls = "minus" if any(s.effect == "-" for s in cover) else "plus"
         title = escape("\n".join(f"{s.effect} {s.label}" for s in cover))
-        ends = "".join(f"<sup>{s.number}</sup>" for s in cover if s.end == b)
+        numbers = [str(s.number) for s in cover if s.end == b]
+        ends = f"<sup>{','.join(numbers)}</sup>" if numbers else ""
         out.append(f'<mark class="ev {cls}" title="{title}">{piece}{ends}</mark>')
     return Markup("".join(out))
 
