@@ -198,3 +198,61 @@ def test_paraphrased_pair(
 def test_paraphrased_overall(engine: Engine) -> None:
     better = sum(engine.score(g).score > engine.score(b).score for _, g, b in PAIRS)  # type: ignore[operator]
     assert better == len(PAIRS)
+
+
+CHASERS = [
+    "Any news on this?",
+    "Hello? Anyone?",
+    "I'm still waiting for a reply.",
+    "This is my third email about this.",
+    "Can someone please get back to me?",
+    "It's been a week and nothing.",
+    "Just checking in on my ticket.",
+    "Still nothing?",
+    "Following up on my previous message.",
+    "Why has nobody answered me?",
+]
+ANSWERS = [
+    "Yes, that's covered under your plan.",
+    "No, we don't ship to Norway, sorry.",
+    "Sure, I can do that for you.",
+    "That's correct.",
+    "Unfortunately that item is discontinued.",
+    "I'm afraid we can't extend the trial.",
+    "Done! Your account is active again.",
+    "All sorted, the charge is reversed.",
+    "Your order has been cancelled.",
+    "I've gone ahead and upgraded your plan.",
+]
+HINDRANCES = [
+    ("I'm not authorised to issue refunds over 50.", "policy"),
+    ("Our system doesn't allow changes after 24 hours.", "system"),
+    ("That's company policy, I'm afraid.", "policy"),
+    ("The tool won't let me edit the address.", "system"),
+    ("Rules are rules, I can't make an exception.", "policy"),
+    ("I don't have access to billing records.", "system"),
+    ("Per our terms and conditions, refunds aren't possible.", "policy"),
+    ("The system is down, I can't see your order.", "system"),
+]
+
+
+@pytest.mark.parametrize("text", CHASERS)
+def test_chasers_in_everyday_words(engine: Engine, text: str) -> None:
+    assert engine.score(chat("My refund is missing.", "Let me check.", text)).metrics.chasers == 1
+
+
+@pytest.mark.parametrize("text", ANSWERS)
+def test_straight_answers_in_everyday_words(engine: Engine, text: str) -> None:
+    assert (
+        engine.score(
+            chat("Can you help with this?", text)
+        ).metrics.customer_messages_before_straight_answer
+        == 1
+    )
+
+
+@pytest.mark.parametrize(("text", "kind"), HINDRANCES)
+def test_hindrances_in_everyday_words(engine: Engine, text: str, kind: str) -> None:
+    assert [h.kind for h in engine.score(chat("Can you change it?", text)).metrics.hindrances] == [
+        kind
+    ]

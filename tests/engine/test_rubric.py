@@ -27,7 +27,7 @@ def test_expand_choices_and_optionals() -> None:
     ]
 
 
-@pytest.mark.parametrize("bad", ["(a|b", "a)", "* start", "%", "i (will|'ll)"])
+@pytest.mark.parametrize("bad", ["(a|b", "a)", "* start", "%", "i (will|'ll)", "next steps? are"])
 def test_bad_phrases_are_reported(bad: str) -> None:
     with pytest.raises(PhraseError, match="phrase"):
         expand(bad)

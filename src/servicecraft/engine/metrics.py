@@ -136,7 +136,9 @@ def _hindrances(analysis: Analysis) -> list[Hindrance]:
             if kind is not None:
                 start, end = m.span(hit)
                 text = _snippet(m.message.text, start, end)
-                found.append(Hindrance(m.index, start, end, text, kind))
+                # One hindrance per sentence, however many phrases in it cite the policy.
+                if not any(h.message == m.index and h.text == text for h in found):
+                    found.append(Hindrance(m.index, start, end, text, kind))
     return found
 
 

@@ -185,6 +185,10 @@ class _PhraseParser:
     def _word(self, part: str) -> tuple[str, ...]:
         if part in _CLASSES or part == START:
             return (part,)
+        if len(part) > 1 and part.endswith("?"):
+            raise PhraseError(
+                f"phrase {self.phrase!r}: make a word optional with parentheses: ({part[:-1]})?"
+            )
         if part[0] in "'’":
             raise PhraseError(
                 f"phrase {self.phrase!r}: write contractions whole, e.g. i'll, not {part!r}"
