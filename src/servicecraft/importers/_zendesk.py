@@ -65,11 +65,23 @@ def _layout(path: str) -> str:
         # key: the scan stops at the end of that first object, however long the file.
         try:
             next(iter_array(handle, b"tickets"), None)
-        except (KeyError, ValueError):
-            return "lines"
+        except KeyError:
+            # No "tickets": NDJSON when the first line is a whole object; otherwise a
+            # document without tickets, which its splitter reports as such.
+            handle.seek(0)
+            return "lines" if _is_object(handle.readline().removeprefix(BOM)) else "object"
+        except ValueError:
+            return "lines"  # not JSON at all: each line is rejected with its reason
         except TruncatedArray:
             pass  # a document cut short: its splitter reports the broken record
         return "object"
+
+
+def _is_object(line: bytes) -> bool:
+    try:
+        return isinstance(orjson.loads(line), dict)
+    except orjson.JSONDecodeError:
+        return False
 
 
 def _sideloaded(path: str, key: bytes) -> dict[str, User]:
