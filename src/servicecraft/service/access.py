@@ -40,6 +40,8 @@ def landing_path(viewer: Viewer) -> str:
             return f"/teams/{viewer.team_id}"
         if viewer.department_id is not None:
             return f"/departments/{viewer.department_id}"
+        # A lead of nothing sees nothing: a missing scope must not widen access.
+        raise PermissionDenied("this lead login has no department or team")
     return "/"
 
 
@@ -53,6 +55,4 @@ def may_manage_all_tokens(viewer: Viewer) -> bool:
 
 
 def sees_organisation(viewer: Viewer) -> bool:
-    return viewer.role in ("admin", "reviewer") or (
-        viewer.role == "lead" and viewer.department_id is None and viewer.team_id is None
-    )
+    return viewer.role in ("admin", "reviewer")
