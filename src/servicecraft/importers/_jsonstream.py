@@ -113,14 +113,19 @@ def _seek_key(buffer: _Buffer, pos: int, key: bytes) -> int:
     depth = 0
     last_string = b""  # the latest string at depth 0: the key when a value follows
     while True:
-        match = _STRUCTURAL.search(data, pos)
-        if match is None:
-            data.clear()  # searched through: no key, no string, nothing still needed
+        if depth:  # inside a value: only brackets matter (see _elements)
+            pos = _INSIDE.match(data, pos).end()  # type: ignore[union-attr]
+            found = pos < len(data)
+        else:
+            match = _STRUCTURAL.search(data, pos)
+            found = match is not None
+            pos = match.start() if match else len(data)
+        if not found:
+            del data[:pos]  # searched through: nothing before pos is needed any more
             pos = 0
             if not buffer.more():
                 return -1
             continue
-        pos = match.start()
         char = data[pos]
         if char == _QUOTE:
             end = buffer.string_end(pos + 1)
