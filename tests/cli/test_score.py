@@ -14,6 +14,7 @@ from servicecraft.cli import main
 from servicecraft.importers import sample_path
 
 SAMPLE = sample_path()
+SAMPLE_SIZE = sum(1 for line in open(SAMPLE, encoding="utf-8") if line.strip())
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -25,7 +26,7 @@ def test_score_sample_jsonl_is_the_documented_contract() -> None:
     code, out, err = run("score", SAMPLE, "--no-learned")
     assert code == 0, err
     records = [json.loads(line) for line in out.splitlines()]
-    assert len(records) == 320
+    assert len(records) == SAMPLE_SIZE
     first = records[0]
     assert set(first) >= {"id", "score", "agent", "skills", "metrics", "messages"}
     assert set(first["skills"]) == {
@@ -48,7 +49,7 @@ def test_score_sample_jsonl_is_the_documented_contract() -> None:
         "first_response_seconds",
         "hindrances",
     }
-    assert "scored 320 conversation(s), rejected 0" in err
+    assert f"scored {SAMPLE_SIZE} conversation(s), rejected 0" in err
 
 
 def test_workers_give_identical_output(tmp_path: Path) -> None:
@@ -88,7 +89,7 @@ def test_csv_and_table_formats(tmp_path: Path) -> None:
     assert code == 0
     header = out.splitlines()[0].split(",")
     assert header[:3] == ["id", "agent", "score"] and "one_touch" in header
-    assert len(out.splitlines()) == 321
+    assert len(out.splitlines()) == SAMPLE_SIZE + 1
     code, out, _ = run("score", SAMPLE, "--no-learned", "--format", "table")
     assert code == 0 and out.splitlines()[0].startswith("id") and "craft-001" in out
 
@@ -175,4 +176,4 @@ def test_real_entry_point_in_a_subprocess(tmp_path: Path) -> None:
 def test_executors_from_the_command_line(tmp_path: Path, executor: str) -> None:
     code, out, err = run("score", SAMPLE, "--no-learned", "--executor", executor, "--workers", "2")
     assert code == 0, err
-    assert len(out.splitlines()) == 320
+    assert len(out.splitlines()) == SAMPLE_SIZE
