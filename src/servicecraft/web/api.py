@@ -62,6 +62,8 @@ class ImportRejection(BaseModel):
 
 class ImportResult(BaseModel):
     imported: int
+    updated: int  # stored before with other content: scored again and replaced
+    skipped: int  # stored before with the same content: nothing added
     rejected: int
     rejections: list[ImportRejection]
 

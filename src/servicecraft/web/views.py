@@ -406,7 +406,10 @@ def run_import(db: Any, data: bytes) -> dict[str, Any]:
             int(loc.split()[-1]) if loc.split() and loc.split()[-1].isdigit() else attr(r, "line")
         )
         rejections.append({"line": line, "reason": str(attr(r, "reason", r))})
-    imported = attr(result, "imported")
-    if imported is None:
-        imported = attr(result, "count", 0)
-    return {"imported": int(imported or 0), "rejected": len(rejections), "rejections": rejections}
+    return {
+        "imported": int(attr(result, "imported", 0) or 0),
+        "updated": int(attr(result, "updated", 0) or 0),
+        "skipped": int(attr(result, "skipped", 0) or 0),
+        "rejected": len(rejections),
+        "rejections": rejections,
+    }

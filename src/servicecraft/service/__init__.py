@@ -1,0 +1,1 @@
+"""Use cases over the store and the engine: import, dashboards, demo, access, auth."""

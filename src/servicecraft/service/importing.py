@@ -1,0 +1,272 @@
+"""Importing: files (or a request body) into the database, scored, idempotently.
+
+Each batch is one transaction. A conversation already stored with the same content is
+skipped; one whose content changed is scored again and replaced; a malformed record is
+reported and the rest land. An interrupted import loses at most its open batch, and
+running it again completes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, timedelta
+
+import orjson
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from servicecraft.engine import Engine
+from servicecraft.importers import RawRecord, conversation_to_dict, parse_raw, read_conversations
+from servicecraft.model import Conversation, Rejection, Scorecard
+from servicecraft.serialize import scorecard_to_dict
+from servicecraft.store import (
+    SKILLS,
+    ConversationDocument,
+    Database,
+    Department,
+    HindranceRow,
+    Person,
+    Team,
+)
+from servicecraft.store import Conversation as ConversationRow
+
+UNASSIGNED_TEAM = "Unassigned"
+DEFAULT_DEPARTMENT = "Support"
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    updated: int = 0
+    skipped: int = 0  # already stored with the same content
+    rejections: list[Rejection] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejections)
+
+
+def import_files(
+    db: Database,
+    paths: Iterable[str],
+    fmt: str | None = None,
+    *,
+    engine: Engine | None = None,
+    batch_size: int = 500,
+    on_batch: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    """Import every conversation in the files; SourceError if a file cannot be read at all."""
+    return import_items(
+        db, read_conversations(paths, fmt), engine=engine, batch_size=batch_size, on_batch=on_batch
+    )
+
+
+def import_jsonl_bytes(
+    db: Database, data: bytes, *, source: str = "request body", engine: Engine | None = None
+) -> ImportReport:
+    """Import a JSONL body (the API's POST /import): rejections name their line."""
+    return import_items(db, _jsonl_items(data, source), engine=engine)
+
+
+def _jsonl_items(data: bytes, source: str) -> Iterator[Conversation | Rejection]:
+    for number, line in enumerate(data.splitlines(), start=1):
+        if line.strip():
+            yield parse_raw(RawRecord("jsonl", source, f"line {number}", line))
+
+
+def import_items(
+    db: Database,
+    items: Iterable[Conversation | Rejection],
+    *,
+    engine: Engine | None = None,
+    batch_size: int = 500,
+    on_batch: Callable[[ImportReport], None] | None = None,
+) -> ImportReport:
+    engine = engine or Engine()
+    report = ImportReport()
+    batch: list[Conversation] = []
+    for item in items:
+        if isinstance(item, Rejection):
+            report.rejections.append(item)
+            continue
+        batch.append(item)
+        if len(batch) >= batch_size:
+            _store_batch(db, batch, engine, report)
+            batch = []
+            if on_batch:
+                on_batch(report)
+    if batch:
+        _store_batch(db, batch, engine, report)
+        if on_batch:
+            on_batch(report)
+    return report
+
+
+def content_hash(document: dict[str, object]) -> str:
+    return hashlib.sha256(orjson.dumps(document, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _store_batch(
+    db: Database, batch: list[Conversation], engine: Engine, report: ImportReport
+) -> None:
+    unique: dict[str, Conversation] = {}
+    for conversation in batch:  # the last copy of an id within a batch wins
+        unique[conversation.id] = conversation
+    with db.transaction() as session:
+        stored = dict(
+            session.execute(
+                select(ConversationRow.id, ConversationRow.content_hash).where(
+                    ConversationRow.id.in_(unique)
+                )
+            ).all()
+        )
+        people = _People(session)
+        for conversation in unique.values():
+            document = conversation_to_dict(conversation)
+            digest = content_hash(document)
+            if stored.get(conversation.id) == digest:
+                report.skipped += 1
+                continue
+            if conversation.id in stored:
+                session.execute(
+                    delete(ConversationRow).where(ConversationRow.id == conversation.id)
+                )
+                session.flush()
+                report.updated += 1
+            else:
+                report.imported += 1
+            card = engine.score(conversation)
+            _add(session, conversation, document, digest, card, people)
+
+
+def _add(
+    session: Session,
+    conversation: Conversation,
+    document: dict[str, object],
+    digest: str,
+    card: Scorecard,
+    people: _People,
+) -> None:
+    person_id, team_id, department_id = people.resolve(
+        card.agent, _department_of(conversation, card.agent)
+    )
+    started = next((m.at for m in conversation.messages if m.at is not None), None)
+    if started is not None and started.tzinfo is not None:
+        started = started.astimezone(UTC).replace(tzinfo=None)
+    week = (started.date() - timedelta(days=started.weekday())) if started else None
+    outcomes = card.outcomes or {}
+    survey = conversation.survey
+    row = ConversationRow(
+        id=conversation.id,
+        channel=conversation.channel,
+        status=conversation.status,
+        started_at=started,
+        week=week,
+        person_id=person_id,
+        team_id=team_id,
+        department_id=department_id,
+        score=card.score,
+        handoffs=card.metrics.handoffs,
+        one_touch=card.metrics.one_touch,
+        chasers=card.metrics.chasers,
+        before_straight_answer=card.metrics.customer_messages_before_straight_answer,
+        first_response_seconds=card.metrics.first_response_seconds,
+        hindrance_count=len(card.metrics.hindrances),
+        predicted_resolution=_expected(outcomes, "resolution"),
+        predicted_satisfaction=_expected(outcomes, "satisfaction"),
+        predicted_effectiveness=_expected(outcomes, "effectiveness"),
+        csat=survey.csat if survey else None,
+        nps=survey.nps if survey else None,
+        ces=survey.ces if survey else None,
+        content_hash=digest,
+        **{skill: card.skills[skill].score if skill in card.skills else None for skill in SKILLS},
+    )
+    session.add(row)
+    session.add(
+        ConversationDocument(
+            conversation_id=conversation.id,
+            conversation=orjson.dumps(document).decode(),
+            scorecard=orjson.dumps(scorecard_to_dict(card)).decode(),
+        )
+    )
+    for h in card.metrics.hindrances:
+        session.add(
+            HindranceRow(
+                conversation_id=conversation.id,
+                department_id=department_id,
+                team_id=team_id,
+                person_id=person_id,
+                kind=h.kind,
+                text=h.text,
+                key=hindrance_key(h.text),
+            )
+        )
+
+
+def hindrance_key(text: str) -> str:
+    """Group the same hindrance said in different words: lower-case, letters only, trimmed."""
+    words = "".join(c if c.isalnum() else " " for c in text.lower()).split()
+    return " ".join(words)[:200]
+
+
+def _expected(outcomes: dict[str, object], name: str) -> float | None:
+    value = outcomes.get(name)
+    if isinstance(value, dict):
+        expected = value.get("expected")
+        return float(expected) if isinstance(expected, int | float) else None
+    return None
+
+
+def _department_of(conversation: Conversation, agent: str | None) -> str | None:
+    for m in conversation.messages:
+        if m.role == "agent" and m.author == agent and m.department:
+            return m.department
+    return None
+
+
+class _People:
+    """Agents by name → (person, team, department); unknown agents join an Unassigned team."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        rows = session.execute(
+            select(Person.name, Person.id, Team.id, Team.department_id).join(
+                Team, Team.id == Person.team_id
+            )
+        ).all()
+        self.known = {name.casefold(): (pid, tid, did) for name, pid, tid, did in rows}
+
+    def resolve(
+        self, name: str | None, department: str | None
+    ) -> tuple[int | None, int | None, int | None]:
+        if not name:
+            return None, None, None
+        found = self.known.get(name.casefold())
+        if found is None:
+            team = self._unassigned_team(department or DEFAULT_DEPARTMENT)
+            person = Person(name=name, team_id=team.id)
+            self.session.add(person)
+            self.session.flush()
+            found = self.known[name.casefold()] = (person.id, team.id, team.department_id)
+        return found
+
+    def _unassigned_team(self, department_name: str) -> Team:
+        department = self.session.execute(
+            select(Department).where(func.lower(Department.name) == department_name.lower())
+        ).scalar_one_or_none()
+        if department is None:
+            department = Department(
+                name=department_name.title() if department_name.islower() else department_name
+            )
+            self.session.add(department)
+            self.session.flush()
+        team = self.session.execute(
+            select(Team).where(Team.department_id == department.id, Team.name == UNASSIGNED_TEAM)
+        ).scalar_one_or_none()
+        if team is None:
+            team = Team(name=UNASSIGNED_TEAM, department_id=department.id)
+            self.session.add(team)
+            self.session.flush()
+        return team

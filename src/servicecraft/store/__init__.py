@@ -1,0 +1,36 @@
+"""Storage: SQLAlchemy schema, migrations and opening a database (SQLite or PostgreSQL)."""
+
+from servicecraft.store.database import Database, database_url, open_database, upgrade
+from servicecraft.store.schema import (
+    SKILLS,
+    ApiToken,
+    Base,
+    Conversation,
+    ConversationDocument,
+    Department,
+    HindranceRow,
+    LoginAttempt,
+    Person,
+    SurveyLink,
+    Team,
+    User,
+)
+
+__all__ = [
+    "SKILLS",
+    "ApiToken",
+    "Base",
+    "Conversation",
+    "ConversationDocument",
+    "Database",
+    "Department",
+    "HindranceRow",
+    "LoginAttempt",
+    "Person",
+    "SurveyLink",
+    "Team",
+    "User",
+    "database_url",
+    "open_database",
+    "upgrade",
+]

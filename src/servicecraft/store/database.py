@@ -1,0 +1,76 @@
+"""Opening a database: SQLite by default, PostgreSQL when the URL says so; migrations applied."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "sqlite:///servicecraft.db"
+ENV_URL = "SERVICECRAFT_DATABASE_URL"
+
+
+def database_url(url: str | None = None) -> str:
+    """The URL to use: the one given, else $SERVICECRAFT_DATABASE_URL, else a local SQLite file."""
+    url = url or os.environ.get(ENV_URL) or DEFAULT_URL
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    if "://" not in url:  # a bare path means a SQLite file
+        url = f"sqlite:///{url}"
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the web app read while an import writes; foreign keys are off by default in SQLite.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Database:
+    """An open database: ``session()`` gives a Session to use as a context manager."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
+    """Open (and by default migrate to the latest schema) the database at ``url``."""
+    engine = create_engine(database_url(url))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    if migrate:
+        upgrade(engine)
+    return Database(engine)
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply the packaged Alembic migrations up to the latest."""
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("servicecraft.store") / "migrations")
+    )
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
