@@ -1,6 +1,6 @@
 """Storage: SQLAlchemy schema, migrations and opening a database (SQLite or PostgreSQL)."""
 
-from servicecraft.store.database import Database, database_url, open_database, upgrade
+from servicecraft.store.database import ENV_URL, Database, database_url, open_database, upgrade
 from servicecraft.store.schema import (
     SKILLS,
     ApiToken,
@@ -17,6 +17,7 @@ from servicecraft.store.schema import (
 )
 
 __all__ = [
+    "ENV_URL",
     "SKILLS",
     "ApiToken",
     "Base",

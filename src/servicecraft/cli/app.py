@@ -1,0 +1,241 @@
+"""`servicecraft import`, `demo`, `serve` and `users add`: the app's commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from servicecraft.importers import FORMATS, SourceError, detect_format
+from servicecraft.store import ENV_URL, Database, database_url, open_database
+
+SECRET_ENV = "SERVICECRAFT_SECRET_KEY"
+DEMO_DB = "servicecraft-demo.db"
+SHOWN_REJECTIONS = 20
+REUSED_LOGINS = (
+    ("admin", "everything"),
+    ("reviewer", "every conversation, read-only"),
+    ("lead", "the Support department"),
+    ("teamlead", "the Billing team"),
+    ("agent", "only their own results"),
+    ("agent2", "only their own results"),
+)
+
+
+def register(main: click.Group) -> None:
+    main.add_command(import_command)
+    main.add_command(demo)
+    main.add_command(serve)
+    main.add_command(users)
+
+
+def _open(url: str | None) -> Database:
+    try:
+        return open_database(url)
+    except Exception as exc:  # a server that is down or a bad URL: one line, not a traceback
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise click.ClickException(f"cannot open database {database_url(url)}: {reason}") from None
+
+
+db_option = click.option(
+    "--db",
+    "url",
+    envvar=ENV_URL,
+    help=f"Database URL or SQLite path (default: ${ENV_URL} or servicecraft.db).",
+)
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--from", "fmt", type=click.Choice(FORMATS), help="Input format (default: detect).")
+@db_option
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100_000),
+    default=500,
+    show_default=True,
+    help="Conversations per transaction.",
+)
+def import_command(
+    files: tuple[str, ...], fmt: str | None, url: str | None, batch_size: int
+) -> None:
+    """Score FILES and store them; re-importing the same file adds nothing."""
+    from servicecraft.service.importing import import_files
+
+    for path in files:
+        try:
+            detect_format(path) if fmt is None else Path(path).open("rb").close()
+        except (SourceError, OSError) as exc:
+            message = str(exc) if isinstance(exc, SourceError) else f"{path}: cannot read file"
+            raise click.ClickException(message) from None
+    db = _open(url)
+    started = time.perf_counter()
+    try:
+        report = import_files(db, files, fmt, batch_size=batch_size)
+    finally:
+        db.close()
+    elapsed = time.perf_counter() - started
+    for rejection in report.rejections[:SHOWN_REJECTIONS]:
+        click.echo(f"rejected {rejection}", err=True)
+    if report.rejected > SHOWN_REJECTIONS:
+        click.echo(f"... and {report.rejected - SHOWN_REJECTIONS} more rejected", err=True)
+    click.echo(
+        f"imported {report.imported}, updated {report.updated}, unchanged {report.skipped}, "
+        f"rejected {report.rejected} in {elapsed:.1f}s",
+        err=True,
+    )
+    if report.rejected:
+        sys.exit(1)
+
+
+@click.command()
+@click.option(
+    "--db",
+    "path",
+    default=DEMO_DB,
+    show_default=True,
+    help="SQLite file for the demo organisation.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--conversations",
+    type=click.IntRange(1, 1_000_000),
+    default=5000,
+    show_default=True,
+    help="How many conversations to build.",
+)
+@click.option("--no-serve", is_flag=True, help="Build the demo database and stop.")
+def demo(path: str, host: str, port: int, conversations: int, no_serve: bool) -> None:
+    """Build a demo organisation (reused if it exists), then serve the app on it."""
+    from servicecraft.service.demo import DEMO_PASSWORD, build_demo, demo_exists
+
+    url = database_url(path)
+    db = _open(url)
+    try:
+        if demo_exists(db):
+            click.echo(f"using the demo organisation in {path}", err=True)
+            logins = [
+                ("admin", DEMO_PASSWORD, "everything"),
+                ("lead", DEMO_PASSWORD, "the Support department"),
+                ("teamlead", DEMO_PASSWORD, "the Billing team"),
+                ("reviewer", DEMO_PASSWORD, "reads all conversations"),
+                ("agent", DEMO_PASSWORD, "one agent's own results"),
+                ("agent2", DEMO_PASSWORD, "another agent's own results"),
+            ]
+        else:
+            click.echo(
+                f"building a demo organisation with {conversations:,} conversations in {path} ...",
+                err=True,
+            )
+            started = time.perf_counter()
+            info = build_demo(db, conversations=conversations)
+            click.echo(f"built in {time.perf_counter() - started:.1f}s", err=True)
+            logins = info.logins
+    finally:
+        db.close()
+    click.echo("\nDemo logins (password for all: " + DEMO_PASSWORD + "):")
+    for username, _, what in logins:
+        click.echo(f"  {username:<10} sees {what}")
+    if no_serve:
+        return
+    click.echo(f"\nservicecraft is running at http://{host}:{port}/  (Ctrl+C to stop)\n")
+    from servicecraft.web import serve as run_server
+
+    run_server(url, host=host, port=port, secret_key=os.environ.get(SECRET_ENV), dev=True)
+
+
+@click.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--secret-key", envvar=SECRET_ENV, help=f"Key that signs session cookies (or ${SECRET_ENV})."
+)
+@click.option(
+    "--dev", is_flag=True, help="Allow plain-HTTP cookies and a random secret key (local use only)."
+)
+def serve(url: str | None, host: str, port: int, secret_key: str | None, dev: bool) -> None:
+    """Serve the app for a real deployment (behind TLS unless --dev)."""
+    if not secret_key and not dev:
+        raise click.ClickException(
+            f"set --secret-key or ${SECRET_ENV} (or use --dev on your own machine)"
+        )
+    _open(url).close()  # apply migrations and fail early with one line if the database is down
+    from servicecraft.web import serve as run_server
+
+    click.echo(f"servicecraft is running at http://{host}:{port}/", err=True)
+    run_server(database_url(url), host=host, port=port, secret_key=secret_key, dev=dev)
+
+
+@click.group()
+def users() -> None:
+    """Manage logins."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "lead", "reviewer", "agent"]),
+    required=True,
+    help="What the login may see.",
+)
+@click.option("--person", help="The person an agent login belongs to (by name).")
+@click.option("--department", help="The department a lead leads (by name).")
+@click.option("--team", help="The team a lead leads (by name).")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The password (prompted if not given).",
+)
+@db_option
+def users_add(
+    username: str,
+    role: str,
+    person: str | None,
+    department: str | None,
+    team: str | None,
+    password: str,
+    url: str | None,
+) -> None:
+    """Create a login."""
+    from sqlalchemy import select
+
+    from servicecraft.service.auth import hash_password
+    from servicecraft.store import Department, Person, Team, User
+
+    if len(password) < 10:
+        raise click.ClickException("use a password of at least 10 characters")
+    db = _open(url)
+    try:
+        with db.transaction() as session:
+            if session.execute(select(User).where(User.username == username)).scalar_one_or_none():
+                raise click.ClickException(f"user {username!r} exists already")
+            user = User(username=username, password_hash=hash_password(password), role=role)
+            for value, model, attribute in (
+                (person, Person, "person_id"),
+                (department, Department, "department_id"),
+                (team, Team, "team_id"),
+            ):
+                if value:
+                    found = session.execute(
+                        select(model).where(model.name == value)
+                    ).scalar_one_or_none()
+                    if found is None:
+                        kind = model.__name__.lower()
+                        raise click.ClickException(f"no {kind} named {value!r}")
+                    setattr(user, attribute, found.id)
+            if role == "agent" and user.person_id is None:
+                raise click.ClickException("an agent login needs --person")
+            if role == "lead" and user.department_id is None and user.team_id is None:
+                raise click.ClickException("a lead login needs --department or --team")
+            session.add(user)
+    finally:
+        db.close()
+    click.echo(f"created {role} login {username!r}", err=True)
