@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from servicecraft.service.importing import import_jsonl_bytes
 
 from servicecraft.importers import sample_path
 from servicecraft.service.auth import hash_password
+from servicecraft.service.importing import import_jsonl_bytes
 from servicecraft.store import Department, Person, Team, User, open_database
 
 SECRET = "test-secret-key-0123456789abcdef"
