@@ -103,7 +103,7 @@ def test_interrupted_import_completes_when_run_again(database_url: str) -> None:
 
     try:
         with pytest.raises(KeyboardInterrupt):
-            import_files(db, [sample_path()], batch_size=100, on_batch=crash_after_first_batch)
+            import_files(db, [sample_path()], batch_size=100, on_progress=crash_after_first_batch)
         assert count(db, Conversation) == 100  # the committed batch stays
         report = import_files(db, [sample_path()], batch_size=100)
         assert (report.imported, report.skipped) == (sample_size() - 100, 100)

@@ -1,8 +1,11 @@
 """Importing: files (or a request body) into the database, scored, idempotently.
 
-Each batch is one transaction. A conversation already stored with the same content is
-skipped; one whose content changed is scored again and replaced; a malformed record is
-reported and the rest land. An interrupted import loses at most its open batch, and
+Each batch is one transaction. A conversation already stored with the same content (its
+id and the SHA-256 of its canonical JSON) is skipped; one whose content changed is
+scored again and updated in place (survey answers collected through a survey link are
+kept unless the new content carries a survey); a malformed record is reported and the
+rest land. The weekly aggregates of the cells a batch touches are recomputed in that
+same transaction. An interrupted import loses at most its open batch, and
 running it again completes it.
 """
 
@@ -29,8 +32,10 @@ from servicecraft.store import (
     HindranceRow,
     Person,
     Team,
+    refresh_aggregates,
 )
 from servicecraft.store import Conversation as ConversationRow
+from servicecraft.store.aggregates import Cell
 
 UNASSIGNED_TEAM = "Unassigned"
 DEFAULT_DEPARTMENT = "Support"
@@ -39,13 +44,17 @@ DEFAULT_DEPARTMENT = "Support"
 @dataclass
 class ImportReport:
     imported: int = 0
-    updated: int = 0
+    updated: int = 0  # stored before with other content: scored again and replaced
     skipped: int = 0  # already stored with the same content
     rejections: list[Rejection] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
         return len(self.rejections)
+
+    @property
+    def skipped_duplicates(self) -> int:
+        return self.skipped
 
 
 def import_files(
@@ -55,11 +64,18 @@ def import_files(
     *,
     engine: Engine | None = None,
     batch_size: int = 500,
-    on_batch: Callable[[ImportReport], None] | None = None,
+    on_progress: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
-    """Import every conversation in the files; SourceError if a file cannot be read at all."""
+    """Import every conversation in the files; SourceError if a file cannot be read at all.
+
+    ``on_progress`` is called with the running report after each committed batch.
+    """
     return import_items(
-        db, read_conversations(paths, fmt), engine=engine, batch_size=batch_size, on_batch=on_batch
+        db,
+        read_conversations(paths, fmt),
+        engine=engine,
+        batch_size=batch_size,
+        on_progress=on_progress,
     )
 
 
@@ -82,7 +98,7 @@ def import_items(
     *,
     engine: Engine | None = None,
     batch_size: int = 500,
-    on_batch: Callable[[ImportReport], None] | None = None,
+    on_progress: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
     engine = engine or Engine()
     report = ImportReport()
@@ -95,12 +111,12 @@ def import_items(
         if len(batch) >= batch_size:
             _store_batch(db, batch, engine, report)
             batch = []
-            if on_batch:
-                on_batch(report)
+            if on_progress:
+                on_progress(report)
     if batch:
         _store_batch(db, batch, engine, report)
-        if on_batch:
-            on_batch(report)
+        if on_progress:
+            on_progress(report)
     return report
 
 
@@ -115,30 +131,35 @@ def _store_batch(
     for conversation in batch:  # the last copy of an id within a batch wins
         unique[conversation.id] = conversation
     with db.transaction() as session:
-        stored = dict(
-            session.execute(
-                select(ConversationRow.id, ConversationRow.content_hash).where(
-                    ConversationRow.id.in_(unique)
-                )
-            ).all()
-        )
+        stored = {
+            cid: (digest, (team_id, week))
+            for cid, digest, team_id, week in session.execute(
+                select(
+                    ConversationRow.id,
+                    ConversationRow.content_hash,
+                    ConversationRow.team_id,
+                    ConversationRow.week,
+                ).where(ConversationRow.id.in_(unique))
+            )
+        }
+        cells: set[Cell] = set()  # the weekly aggregates this batch changes
         people = _People(session)
         for conversation in unique.values():
             document = conversation_to_dict(conversation)
             digest = content_hash(document)
-            if stored.get(conversation.id) == digest:
+            previous = stored.get(conversation.id)
+            if previous is not None and previous[0] == digest:
                 report.skipped += 1
                 continue
-            if conversation.id in stored:
-                session.execute(
-                    delete(ConversationRow).where(ConversationRow.id == conversation.id)
-                )
-                session.flush()
+            if previous is not None:
+                cells.add(previous[1])  # it may move to another week
                 report.updated += 1
             else:
                 report.imported += 1
             card = engine.score(conversation)
-            _add(session, conversation, document, digest, card, people)
+            row = _add(session, conversation, document, digest, card, people)
+            cells.add((row.team_id, row.week))
+        refresh_aggregates(session, cells)
 
 
 def _add(
@@ -148,7 +169,7 @@ def _add(
     digest: str,
     card: Scorecard,
     people: _People,
-) -> None:
+) -> ConversationRow:
     person_id, team_id, department_id = people.resolve(
         card.agent, _department_of(conversation, card.agent)
     )
@@ -158,8 +179,7 @@ def _add(
     week = (started.date() - timedelta(days=started.weekday())) if started else None
     outcomes = card.outcomes or {}
     survey = conversation.survey
-    row = ConversationRow(
-        id=conversation.id,
+    values = dict(
         channel=conversation.channel,
         status=conversation.status,
         started_at=started,
@@ -177,13 +197,24 @@ def _add(
         predicted_resolution=_expected(outcomes, "resolution"),
         predicted_satisfaction=_expected(outcomes, "satisfaction"),
         predicted_effectiveness=_expected(outcomes, "effectiveness"),
-        csat=survey.csat if survey else None,
-        nps=survey.nps if survey else None,
-        ces=survey.ces if survey else None,
         content_hash=digest,
         **{skill: card.skills[skill].score if skill in card.skills else None for skill in SKILLS},
     )
-    session.add(row)
+    if survey is not None:
+        values.update(
+            csat=survey.csat, nps=survey.nps, ces=survey.ces, survey_comment=survey.comment
+        )
+    row = session.get(ConversationRow, conversation.id)
+    if row is None:
+        row = ConversationRow(id=conversation.id, **values)
+        session.add(row)
+    else:
+        # Updated in place, so survey links and answers given through them survive a
+        # re-import of a changed conversation whose source carries no survey.
+        for name, value in values.items():
+            setattr(row, name, value)
+        for model in (ConversationDocument, HindranceRow):
+            session.execute(delete(model).where(model.conversation_id == conversation.id))
     session.add(
         ConversationDocument(
             conversation_id=conversation.id,
@@ -203,6 +234,7 @@ def _add(
                 key=hindrance_key(h.text),
             )
         )
+    return row
 
 
 def hindrance_key(text: str) -> str:

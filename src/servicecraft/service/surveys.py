@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from servicecraft.store import Conversation, Database, SurveyLink
+from servicecraft.store import Conversation, Database, SurveyLink, refresh_aggregates
 
 LINK_LIFETIME = timedelta(days=30)
 
@@ -95,3 +95,6 @@ def answer(db: Database, token: str, response: SurveyAnswer) -> None:
         conversation.csat = float(response.csat)
         conversation.nps = response.nps
         conversation.ces = None if response.ces is None else float(response.ces)
+        conversation.survey_comment = response.comment
+        # Survey coverage and CSAT on the dashboards come from the weekly aggregates.
+        refresh_aggregates(session, [(conversation.team_id, conversation.week)])

@@ -1,5 +1,7 @@
 """Storage: SQLAlchemy schema, migrations and opening a database (SQLite or PostgreSQL)."""
 
+from servicecraft.store.aggregates import rebuild as rebuild_aggregates
+from servicecraft.store.aggregates import refresh as refresh_aggregates
 from servicecraft.store.database import ENV_URL, Database, database_url, open_database, upgrade
 from servicecraft.store.schema import (
     SKILLS,
@@ -14,6 +16,7 @@ from servicecraft.store.schema import (
     SurveyLink,
     Team,
     User,
+    WeeklyStats,
 )
 
 __all__ = [
@@ -31,7 +34,10 @@ __all__ = [
     "SurveyLink",
     "Team",
     "User",
+    "WeeklyStats",
     "database_url",
     "open_database",
+    "rebuild_aggregates",
+    "refresh_aggregates",
     "upgrade",
 ]

@@ -13,6 +13,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from servicecraft.store import aggregates
+
 DEFAULT_URL = "sqlite:///servicecraft.db"
 ENV_URL = "SERVICECRAFT_DATABASE_URL"
 
@@ -74,3 +76,5 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        if aggregates.needs_rebuild(connection):
+            aggregates.rebuild(connection)

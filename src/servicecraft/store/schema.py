@@ -46,6 +46,7 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(150), unique=True)
     email: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(80))  # their job, e.g. "Senior agent"
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
 
 
@@ -94,6 +95,10 @@ class Conversation(Base):
         Index("ix_conversations_department_week", "department_id", "week"),
         Index("ix_conversations_person_week", "person_id", "week"),
         Index("ix_conversations_started_at", "started_at"),
+        # A person's best and most recent conversations without scanning all of theirs.
+        Index("ix_conversations_person_score", "person_id", "score"),
+        Index("ix_conversations_person_started_at", "person_id", "started_at"),
+        Index("ix_conversations_score", "score"),
     )
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     channel: Mapped[str | None] = mapped_column(String(40))
@@ -124,6 +129,7 @@ class Conversation(Base):
     csat: Mapped[float | None] = mapped_column(Float)
     nps: Mapped[int | None] = mapped_column(Integer)
     ces: Mapped[float | None] = mapped_column(Float)
+    survey_comment: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
 
 
@@ -140,6 +146,10 @@ class ConversationDocument(Base):
 
 class HindranceRow(Base):
     __tablename__ = "hindrances"
+    __table_args__ = (
+        Index("ix_hindrances_department_key", "department_id", "key"),
+        Index("ix_hindrances_team_key", "team_id", "key"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[str] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True
@@ -163,3 +173,76 @@ class SurveyLink(Base):
     )
     created_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+WEEKLY_COUNTS = (
+    "conversations",  # all conversations in the cell
+    "scored",  # those with an overall score
+    "above",  # scored above their team's mean for the same week
+    "one_touch",
+    "chased",  # conversations where the customer chased at least once
+    "chasers",  # chaser messages in all
+    "handoffs",
+    "surveyed",  # with a CSAT answer
+)
+WEEKLY_SUMS = ("score_sum", "score_squares", "csat_sum")
+HISTOGRAM_BINS = 10  # scores 0-9.99, 10-19.99, ..., 90-100
+
+
+class WeeklyStats(Base):
+    """Per person and week: counts and sums the dashboards add up instead of scanning conversations.
+
+    Kept in step by the import (and the survey answer) in the same transaction as the
+    conversations it summarises; ``store.aggregates.refresh`` recomputes cells from them.
+    """
+
+    __tablename__ = "weekly_stats"
+    __table_args__ = (
+        Index("ix_weekly_stats_team_week", "team_id", "week"),
+        Index("ix_weekly_stats_department_week", "department_id", "week"),
+        Index("ix_weekly_stats_person_week", "person_id", "week"),
+        Index("ix_weekly_stats_week", "week"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week: Mapped[date | None] = mapped_column(Date)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    conversations: Mapped[int] = mapped_column(Integer)
+    scored: Mapped[int] = mapped_column(Integer)
+    above: Mapped[int] = mapped_column(Integer)
+    one_touch: Mapped[int] = mapped_column(Integer)
+    chased: Mapped[int] = mapped_column(Integer)
+    chasers: Mapped[int] = mapped_column(Integer)
+    handoffs: Mapped[int] = mapped_column(Integer)
+    surveyed: Mapped[int] = mapped_column(Integer)
+    score_sum: Mapped[float] = mapped_column(Float)
+    score_squares: Mapped[float] = mapped_column(Float)
+    csat_sum: Mapped[float] = mapped_column(Float)
+    rapport_sum: Mapped[float] = mapped_column(Float)
+    rapport_n: Mapped[int] = mapped_column(Integer)
+    empathy_sum: Mapped[float] = mapped_column(Float)
+    empathy_n: Mapped[int] = mapped_column(Integer)
+    respect_sum: Mapped[float] = mapped_column(Float)
+    respect_n: Mapped[int] = mapped_column(Integer)
+    ownership_sum: Mapped[float] = mapped_column(Float)
+    ownership_n: Mapped[int] = mapped_column(Integer)
+    honesty_sum: Mapped[float] = mapped_column(Float)
+    honesty_n: Mapped[int] = mapped_column(Integer)
+    solution_sum: Mapped[float] = mapped_column(Float)
+    solution_n: Mapped[int] = mapped_column(Integer)
+    proactivity_sum: Mapped[float] = mapped_column(Float)
+    proactivity_n: Mapped[int] = mapped_column(Integer)
+    clarity_sum: Mapped[float] = mapped_column(Float)
+    clarity_n: Mapped[int] = mapped_column(Integer)
+    # The score histogram, so a distribution needs no scan either.
+    bin0: Mapped[int] = mapped_column(Integer)
+    bin1: Mapped[int] = mapped_column(Integer)
+    bin2: Mapped[int] = mapped_column(Integer)
+    bin3: Mapped[int] = mapped_column(Integer)
+    bin4: Mapped[int] = mapped_column(Integer)
+    bin5: Mapped[int] = mapped_column(Integer)
+    bin6: Mapped[int] = mapped_column(Integer)
+    bin7: Mapped[int] = mapped_column(Integer)
+    bin8: Mapped[int] = mapped_column(Integer)
+    bin9: Mapped[int] = mapped_column(Integer)
