@@ -74,7 +74,16 @@ def test_lead_journey(site, browser) -> None:  # type: ignore[no-untyped-def]
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("requestfailed", lambda r: errors.append(f"failed: {r.url}"))
+    # A request cancelled because the page navigated on (net::ERR_ABORTED) is not a
+    # failure; anything else (blocked by CSP, unreachable host) is.
+    page.on(
+        "requestfailed",
+        lambda r: (
+            errors.append(f"failed: {r.url} {r.failure}")
+            if r.failure != "net::ERR_ABORTED"
+            else None
+        ),
+    )
 
     page.goto(f"{server.url}/login")
     shot(page, "login")
