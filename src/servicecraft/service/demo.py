@@ -107,8 +107,10 @@ def build_demo(
     people = _organisation(db, rng)
     info = DemoInfo(logins=_logins(db, people))
     templates = _ranked_templates(engine)
-    end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = end - timedelta(weeks=weeks)
+    # Whole weeks, Monday to Sunday, ending with the last complete one: the dashboards'
+    # window of `weeks` weeks then shows every demo conversation.
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = today - timedelta(days=today.weekday(), weeks=weeks)
     items = (_conversation(i, rng, people, templates, start, weeks) for i in range(conversations))
     info.report = import_items(db, items, engine=engine)
     info.conversations = info.report.imported

@@ -1,0 +1,328 @@
+"""Conversation listings: search, one conversation, and the hindrances cited, per viewer.
+
+These read the conversations table itself (through its indexes), unlike the
+dashboards' totals which read the weekly aggregates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, and_, false, func, nulls_last, or_, select, true
+from sqlalchemy.orm import Session
+
+from servicecraft.service.figures import (
+    ConversationDetail,
+    ConversationRow,
+    FilterOptions,
+    HindranceGroup,
+    Hindrances,
+    Ref,
+    SearchPage,
+)
+from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.store import SKILLS, ConversationDocument, Department, HindranceRow, Person, Team
+from servicecraft.store import Conversation as C
+
+# Named filters the web form and API offer (docs/web-needs.md).
+METRIC_FILTERS = {
+    "not_one_touch": C.one_touch.is_(False),
+    "chased": C.chasers > 0,
+    "handoff": C.handoffs > 0,
+    "hindrance": C.hindrance_count > 0,
+}
+OUTCOME_FILTERS = {
+    "unresolved": C.predicted_resolution < 0,
+    "dissatisfied": C.predicted_satisfaction < 0,
+}
+SEARCH_SORTS = {
+    "started_at": C.started_at,
+    "score": C.score,
+    "chasers": C.chasers,
+    "handoffs": C.handoffs,
+    "csat": C.csat,
+    "predicted_resolution": C.predicted_resolution,
+    **{skill: getattr(C, skill) for skill in SKILLS},
+}
+MAX_PAGE_SIZE = 500
+EXAMPLES = 20
+
+
+def scope(viewer: Viewer) -> ColumnElement[bool]:
+    """The conversations a viewer may read."""
+    if viewer.sees_everything:
+        return true()
+    if viewer.role == "lead":
+        clauses = []
+        if viewer.department_id is not None:
+            clauses.append(C.department_id == viewer.department_id)
+        if viewer.team_id is not None:
+            clauses.append(C.team_id == viewer.team_id)
+        return or_(*clauses) if clauses else false()
+    if viewer.role == "agent" and viewer.person_id is not None:
+        return C.person_id == viewer.person_id
+    return false()
+
+
+def may_see(
+    viewer: Viewer, person_id: int | None, team_id: int | None, department_id: int | None
+) -> bool:
+    if viewer.sees_everything:
+        return True
+    if viewer.role == "lead":
+        return (viewer.department_id is not None and viewer.department_id == department_id) or (
+            viewer.team_id is not None and viewer.team_id == team_id
+        )
+    return viewer.role == "agent" and person_id is not None and viewer.person_id == person_id
+
+
+def conversation_rows(
+    session: Session,
+    where: ColumnElement[bool],
+    *,
+    order: Sequence[Any],
+    limit: int,
+    offset: int = 0,
+    scored: bool = False,
+    documents: bool = False,
+) -> tuple[ConversationRow, ...]:
+    query = (
+        select(C, Person.name, Team.name)
+        .outerjoin(Person, Person.id == C.person_id)
+        .outerjoin(Team, Team.id == C.team_id)
+        .where(where, C.score.is_not(None) if scored else true())
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    )
+    rows = session.execute(query).all()
+    cards: dict[str, Any] = {}
+    if documents and rows:
+        found = session.execute(
+            select(ConversationDocument.conversation_id, ConversationDocument.scorecard).where(
+                ConversationDocument.conversation_id.in_([r[0].id for r in rows])
+            )
+        )
+        cards = {cid: orjson.loads(card) for cid, card in found}
+    return tuple(
+        ConversationRow(
+            id=c.id,
+            started_at=c.started_at,
+            score=c.score,
+            person_id=c.person_id,
+            person_name=person_name,
+            team_name=team_name,
+            skills={skill: getattr(c, skill) for skill in SKILLS},
+            one_touch=c.one_touch,
+            chasers=c.chasers,
+            handoffs=c.handoffs,
+            csat=c.csat,
+            predicted_resolution=c.predicted_resolution,
+            scorecard=cards.get(c.id),
+        )
+        for c, person_name, team_name in rows
+    )
+
+
+def conversation_detail(
+    session: Session, viewer: Viewer, conversation_id: str
+) -> ConversationDetail:
+    row = session.execute(
+        select(C, ConversationDocument, Person.name, Team.name, Department.name)
+        .join(ConversationDocument, ConversationDocument.conversation_id == C.id)
+        .outerjoin(Person, Person.id == C.person_id)
+        .outerjoin(Team, Team.id == C.team_id)
+        .outerjoin(Department, Department.id == C.department_id)
+        .where(C.id == conversation_id)
+    ).first()
+    if row is None:
+        raise LookupError(f"no conversation {conversation_id!r}")
+    conversation, document, person_name, team_name, department_name = row
+    if not may_see(
+        viewer, conversation.person_id, conversation.team_id, conversation.department_id
+    ):
+        raise PermissionDenied("not yours to see")
+    return ConversationDetail(
+        conversation=orjson.loads(document.conversation),
+        scorecard=orjson.loads(document.scorecard),
+        started_at=conversation.started_at,
+        person_id=conversation.person_id,
+        person_name=person_name,
+        team_id=conversation.team_id,
+        team_name=team_name,
+        department_id=conversation.department_id,
+        department_name=department_name,
+    )
+
+
+def hindrances(session: Session, viewer: Viewer, limit: int = 200) -> Hindrances:
+    """Policies and systems cited, grouped by what was said, most cited first."""
+    if viewer.role == "agent":
+        raise PermissionDenied("hindrances are for leads, reviewers and admins")
+    h = HindranceRow
+    where: ColumnElement[bool] = true()
+    if not viewer.sees_everything:
+        where = or_(
+            h.department_id == viewer.department_id if viewer.department_id else false(),
+            h.team_id == viewer.team_id if viewer.team_id else false(),
+        )
+    groups = session.execute(
+        select(h.key, h.kind, h.department_id, func.count().label("n"), func.min(h.text))
+        .where(where)
+        .group_by(h.key, h.kind, h.department_id)
+        .order_by(func.count().desc(), h.key, h.kind)
+        .limit(limit)
+    ).all()
+    # Example conversations for every group shown, in one query rather than one per group.
+    keys = {g.key for g in groups}
+    ranked = (
+        select(
+            h.key,
+            h.kind,
+            h.department_id,
+            h.conversation_id,
+            func.row_number()
+            .over(partition_by=(h.key, h.kind, h.department_id), order_by=h.conversation_id)
+            .label("rank"),
+        )
+        .where(where, h.key.in_(keys))
+        .subquery()
+    )
+    examples: dict[tuple[Any, ...], list[str]] = {}
+    for key, kind, department_id, cid, _ in session.execute(
+        select(ranked).where(ranked.c.rank <= EXAMPLES)
+    ):
+        examples.setdefault((key, kind, department_id), []).append(cid)
+    names = dict(session.execute(select(Department.id, Department.name)).all())
+    by_kind = dict(
+        session.execute(select(h.kind, func.count()).where(where).group_by(h.kind)).all()
+    )
+    return Hindrances(
+        total=sum(by_kind.values()),
+        by_kind=by_kind,
+        groups=tuple(
+            HindranceGroup(
+                key=key,
+                text=text,
+                kind=kind,
+                department=names.get(department_id),
+                count=n,
+                conversations=tuple(examples.get((key, kind, department_id), [])),
+            )
+            for key, kind, department_id, n, text in groups
+        ),
+    )
+
+
+def search_conversations(
+    session: Session,
+    viewer: Viewer,
+    *,
+    person_id: int | None = None,
+    team_id: int | None = None,
+    department_id: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    skill: str | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+    min_skill: float | None = None,
+    max_skill: float | None = None,
+    metric: str | None = None,
+    one_touch: bool | None = None,
+    min_chasers: int | None = None,
+    min_handoffs: int | None = None,
+    outcome: str | None = None,
+    min_resolution: float | None = None,
+    max_resolution: float | None = None,
+    sort: str = "-started_at",
+    page: int = 1,
+    page_size: int = 50,
+    with_documents: bool = False,
+) -> SearchPage:
+    """Conversations matching every filter given that the viewer may read.
+
+    ``min_score``/``max_score`` bound the overall score, or ``skill``'s score when a
+    skill is named (the web form's and API's contract); ``min_skill``/``max_skill``
+    bound ``skill``'s score always. ``sort`` is a column of SEARCH_SORTS, "-" for
+    descending. Unknown skill, metric, outcome or sort names are a ValueError.
+    """
+    if skill is not None and skill not in SKILLS:
+        raise ValueError(f"unknown skill {skill!r}")
+    if (min_skill is not None or max_skill is not None) and skill is None:
+        raise ValueError("min_skill/max_skill need a skill")
+    if metric is not None and metric not in METRIC_FILTERS:
+        raise ValueError(f"unknown metric filter {metric!r}")
+    if outcome is not None and outcome not in OUTCOME_FILTERS:
+        raise ValueError(f"unknown outcome filter {outcome!r}")
+    order = SEARCH_SORTS.get(sort.removeprefix("-"))
+    if order is None:
+        raise ValueError(f"cannot sort by {sort!r}; use one of {', '.join(SEARCH_SORTS)}")
+    clauses: list[ColumnElement[bool]] = [scope(viewer)]
+    for column, value in ((C.person_id, person_id), (C.team_id, team_id)):
+        if value is not None:
+            clauses.append(column == value)
+    if department_id is not None:
+        clauses.append(C.department_id == department_id)
+    if date_from is not None:
+        clauses.append(C.started_at >= datetime.combine(date_from, time.min))
+    if date_to is not None:
+        clauses.append(C.started_at < datetime.combine(date_to + timedelta(days=1), time.min))
+    target = getattr(C, skill) if skill else C.score
+    skill_column = getattr(C, skill) if skill else None
+    for column, low, high in (
+        (target, min_score, max_score),
+        (skill_column, min_skill, max_skill),
+        (C.predicted_resolution, min_resolution, max_resolution),
+    ):
+        if low is not None:
+            clauses.append(column >= low)  # type: ignore[operator]
+        if high is not None:
+            clauses.append(column <= high)  # type: ignore[operator]
+    if metric is not None:
+        clauses.append(METRIC_FILTERS[metric])
+    if outcome is not None:
+        clauses.append(OUTCOME_FILTERS[outcome])
+    if one_touch is not None:
+        clauses.append(C.one_touch.is_(one_touch))
+    if min_chasers is not None:
+        clauses.append(C.chasers >= min_chasers)
+    if min_handoffs is not None:
+        clauses.append(C.handoffs >= min_handoffs)
+    where = and_(*clauses)
+    page = max(page, 1)
+    page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
+    total = session.execute(select(func.count()).select_from(C).where(where)).scalar() or 0
+    direction = order.desc() if sort.startswith("-") else order.asc()
+    # NULLs last either way, then the id, so pages never overlap or skip.
+    rows = conversation_rows(
+        session,
+        where,
+        order=(nulls_last(direction), C.id),
+        limit=page_size,
+        offset=(page - 1) * page_size,
+        documents=with_documents,
+    )
+    return SearchPage(total=int(total), page=page, page_size=page_size, rows=rows)
+
+
+def filter_options(session: Session, viewer: Viewer) -> FilterOptions:
+    """The departments, teams and people a viewer may filter by."""
+    departments = select(Department.id, Department.name).order_by(Department.name)
+    teams = select(Team.id, Team.name).order_by(Team.name)
+    people = select(Person.id, Person.name).join(Team, Team.id == Person.team_id)
+    if viewer.role == "lead":
+        mine = or_(Team.department_id == viewer.department_id, Team.id == viewer.team_id)
+        departments = departments.where(Department.id == viewer.department_id)
+        teams, people = teams.where(mine), people.where(mine)
+    elif not viewer.sees_everything:
+        departments, teams = departments.where(false()), teams.where(false())
+        people = people.where(Person.id == viewer.person_id)
+    return FilterOptions(
+        departments=tuple(Ref(i, n) for i, n in session.execute(departments)),
+        teams=tuple(Ref(i, n) for i, n in session.execute(teams)),
+        people=tuple(Ref(i, n) for i, n in session.execute(people.order_by(Person.name))),
+    )
