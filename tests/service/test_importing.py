@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from servicecraft.cli import main
+from servicecraft.engine import Engine
 from servicecraft.importers import sample_path
 from servicecraft.service.importing import import_files, import_jsonl_bytes
 from servicecraft.store import (
@@ -17,6 +18,7 @@ from servicecraft.store import (
     ConversationDocument,
     HindranceRow,
     Person,
+    WeeklyStats,
     open_database,
 )
 
@@ -108,6 +110,43 @@ def test_interrupted_import_completes_when_run_again(database_url: str) -> None:
         report = import_files(db, [sample_path()], batch_size=100)
         assert (report.imported, report.skipped) == (sample_size() - 100, 100)
         assert count(db, Conversation) == sample_size()
+    finally:
+        db.close()
+
+
+class FailingEngine(Engine):
+    """The real engine, until the n-th conversation: then the process 'dies' mid-batch."""
+
+    def __init__(self, fail_at: int) -> None:
+        super().__init__()
+        self.calls, self.fail_at = 0, fail_at
+
+    def score(self, conversation):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise KeyboardInterrupt("power cut")
+        return super().score(conversation)
+
+
+def test_interruption_mid_batch_loses_only_that_batch(database_url: str) -> None:
+    db = open_database(database_url)
+    total = sample_size()
+    half = total // 2
+    try:
+        # Batches of 40: the crash comes 10 conversations into the batch after `half`.
+        crash_at = (half // 40) * 40 + 10
+        with pytest.raises(KeyboardInterrupt):
+            import_files(db, [sample_path()], batch_size=40, engine=FailingEngine(crash_at))
+        landed = (crash_at // 40) * 40
+        assert count(db, Conversation) == count(db, ConversationDocument) == landed
+        with db.session() as s:
+            in_aggregates = s.execute(select(func.sum(WeeklyStats.conversations))).scalar()
+        assert in_aggregates == landed  # the aggregates rolled back with their batch
+        report = import_files(db, [sample_path()], batch_size=40)
+        assert (report.imported, report.skipped, report.updated) == (total - landed, landed, 0)
+        assert count(db, Conversation) == count(db, ConversationDocument) == total
+        with db.session() as s:
+            assert s.execute(select(func.sum(WeeklyStats.conversations))).scalar() == total
     finally:
         db.close()
 

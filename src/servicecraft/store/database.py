@@ -67,12 +67,18 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
     return Database(engine)
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply the packaged Alembic migrations up to the latest."""
+def _config() -> Config:
+    """Alembic's configuration, pointing at the migrations shipped inside the package."""
     config = Config()
     config.set_main_option(
         "script_location", str(resources.files("servicecraft.store") / "migrations")
     )
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply the packaged Alembic migrations up to the latest."""
+    config = _config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
