@@ -111,12 +111,19 @@ def import_command(
 @click.option("--no-serve", is_flag=True, help="Build the demo database and stop.")
 def demo(path: str, host: str, port: int, conversations: int, no_serve: bool) -> None:
     """Build a demo organisation (reused if it exists), then serve the app on it."""
-    from servicecraft.service.demo import DEMO_PASSWORD, build_demo, demo_exists
+    from servicecraft.service.demo import DEMO_PASSWORD, build_demo, demo_state
 
     url = database_url(path)
     db = _open(url)
     try:
-        if demo_exists(db):
+        state = demo_state(db)
+        if state == "partial":
+            # Never delete it ourselves: --db may point at a real database by mistake.
+            raise click.ClickException(
+                f"{path} holds an unfinished demo build or is not a demo database; "
+                "delete it (or pick another --db) to build the demo afresh"
+            )
+        if state == "complete":
             click.echo(f"using the demo organisation in {path}", err=True)
             logins = [
                 ("admin", DEMO_PASSWORD, "everything"),

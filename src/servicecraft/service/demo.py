@@ -89,9 +89,20 @@ class DemoInfo:
     conversations: int = 0
 
 
-def demo_exists(db: Database) -> bool:
+def demo_state(db: Database) -> str:
+    """ "empty", "complete" (logins are created last, so they mark a finished build) or
+    "partial" (an interrupted build, or a database that is not a demo)."""
     with db.session() as session:
-        return bool(session.execute(select(func.count()).select_from(ConversationRow)).scalar())
+        if session.execute(select(User.id).where(User.username == "agent2")).first():
+            return "complete"
+        if session.execute(select(Department.id)).first():
+            return "partial"
+        has_conversations = session.execute(select(func.count()).select_from(ConversationRow))
+        return "partial" if has_conversations.scalar() else "empty"
+
+
+def demo_exists(db: Database) -> bool:
+    return demo_state(db) != "empty"
 
 
 def build_demo(
@@ -105,16 +116,15 @@ def build_demo(
     rng = random.Random(seed)
     engine = engine or Engine()
     people = _organisation(db, rng)
-    info = DemoInfo(logins=_logins(db, people))
     templates = _ranked_templates(engine)
     # Whole weeks, Monday to Sunday, ending with the last complete one: the dashboards'
     # window of `weeks` weeks then shows every demo conversation.
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     start = today - timedelta(days=today.weekday(), weeks=weeks)
     items = (_conversation(i, rng, people, templates, start, weeks) for i in range(conversations))
-    info.report = import_items(db, items, engine=engine)
-    info.conversations = info.report.imported
-    return info
+    report = import_items(db, items, engine=engine)
+    # Logins last: their presence tells `servicecraft demo` the build finished.
+    return DemoInfo(logins=_logins(db, people), report=report, conversations=report.imported)
 
 
 @dataclass
@@ -139,10 +149,11 @@ def _organisation(db: Database, rng: random.Random) -> list[_DemoPerson]:
                 team = Team(name=team_name, department_id=department.id)
                 session.add(team)
                 session.flush()
-                for _ in range(PEOPLE_PER_TEAM):
+                for seat in range(PEOPLE_PER_TEAM):
                     name = names.pop()
                     email = name.lower().replace(" ", ".") + "@demo.example"
-                    person = Person(name=name, email=email, team_id=team.id)
+                    role = ("Team lead", "Senior agent")[seat] if seat < 2 else "Agent"
+                    person = Person(name=name, email=email, role=role, team_id=team.id)
                     session.add(person)
                     session.flush()
                     level = min(1.0, max(0.0, rng.gauss(0.55, 0.2)))
@@ -211,7 +222,8 @@ def _conversation(
     person = rng.choice(people)
     position = min(0.999, max(0.0, rng.gauss(person.level, 0.18)))
     score, template = templates[int(position * len(templates))]
-    day = start + timedelta(days=rng.randrange(weeks * 7))
+    # Weekdays only: support is staffed Monday to Friday in the demo organisation.
+    day = start + timedelta(weeks=rng.randrange(weeks), days=rng.randrange(5))
     at = day.replace(hour=rng.randrange(8, 18), minute=rng.randrange(60))
     other = rng.choice([p for p in people if p.department != person.department])
     handoff = rng.random() < HANDOFF_SHARE
