@@ -78,6 +78,7 @@ SORT_KEYS = frozenset(
 )
 HISTOGRAM_EDGES = tuple(range(0, 101, 100 // HISTOGRAM_BINS))
 G = TypeVar("G", bound=Stats)
+EXAMPLE_WINDOW = 500  # recent conversations a weakest-skill example is picked from
 
 
 @dataclass
@@ -314,22 +315,24 @@ def person_profile(
     theirs = _collect(session, None, W.team_id == team.id, week_list).get(0) or _Group()
     totals = _build(Stats, mine, week_list)
     team_totals = _build(Stats, theirs, week_list)
-    weakest = []
     rated = [s for s in SKILLS if totals.skills[s] is not None]
-    for skill in sorted(rated, key=lambda s: totals.skills[s])[:3]:  # type: ignore[arg-type, return-value]
-        column = getattr(C, skill)
-        example = session.execute(
-            select(C.id)
-            .where(C.person_id == person_id, column.is_not(None))
-            .order_by(column, C.id)
-            .limit(1)
-        ).scalar()
+    weak = sorted(rated, key=lambda s: totals.skills[s])[:3]  # type: ignore[arg-type, return-value]
+    # Examples come from the person's recent work (an index walk, not a scan of all of it).
+    recent_scores = session.execute(
+        select(C.id, *[getattr(C, skill) for skill in weak])
+        .where(C.person_id == person_id)
+        .order_by(C.started_at.desc(), C.id.desc())
+        .limit(EXAMPLE_WINDOW)
+    ).all()
+    weakest = []
+    for i, skill in enumerate(weak, start=1):
+        scored = [(r[i], r[0]) for r in recent_scores if r[i] is not None]
         weakest.append(
             WeakSkill(
                 skill=skill,
                 score=totals.skills[skill],  # type: ignore[arg-type]
                 team=team_totals.skills[skill],
-                example=example,
+                example=min(scored)[1] if scored else None,
             )
         )
     return PersonProfile(
@@ -359,6 +362,6 @@ def person_profile(
             scored=True,
         ),
         recent=conversation_rows(
-            session, C.person_id == person_id, order=(C.started_at.desc(), C.id), limit=5
+            session, C.person_id == person_id, order=(C.started_at.desc(), C.id.desc()), limit=5
         ),
     )

@@ -177,7 +177,8 @@ class Hindrances:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SearchPage:
-    total: int
+    total: int  # matching conversations, or COUNT_CAP when ``exact`` is False
+    exact: bool
     page: int
     page_size: int
     rows: tuple[ConversationRow, ...]

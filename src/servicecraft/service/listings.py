@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, false, func, nulls_last, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from servicecraft.service.figures import (
@@ -24,7 +24,15 @@ from servicecraft.service.figures import (
     SearchPage,
 )
 from servicecraft.service.viewer import PermissionDenied, Viewer
-from servicecraft.store import SKILLS, ConversationDocument, Department, HindranceRow, Person, Team
+from servicecraft.store import (
+    SKILLS,
+    ConversationDocument,
+    Department,
+    HindranceRow,
+    Person,
+    Team,
+    WeeklyStats,
+)
 from servicecraft.store import Conversation as C
 
 # Named filters the web form and API offer (docs/web-needs.md).
@@ -48,22 +56,23 @@ SEARCH_SORTS = {
     **{skill: getattr(C, skill) for skill in SKILLS},
 }
 MAX_PAGE_SIZE = 500
+COUNT_CAP = 10_000
 EXAMPLES = 20
 
 
-def scope(viewer: Viewer) -> ColumnElement[bool]:
-    """The conversations a viewer may read."""
+def scope(viewer: Viewer, table: Any = C) -> ColumnElement[bool]:
+    """The rows a viewer may read (of conversations, or of any table with the same keys)."""
     if viewer.sees_everything:
         return true()
     if viewer.role == "lead":
         clauses = []
         if viewer.department_id is not None:
-            clauses.append(C.department_id == viewer.department_id)
+            clauses.append(table.department_id == viewer.department_id)
         if viewer.team_id is not None:
-            clauses.append(C.team_id == viewer.team_id)
+            clauses.append(table.team_id == viewer.team_id)
         return or_(*clauses) if clauses else false()
     if viewer.role == "agent" and viewer.person_id is not None:
-        return C.person_id == viewer.person_id
+        return table.person_id == viewer.person_id
     return false()
 
 
@@ -248,7 +257,10 @@ def search_conversations(
     ``min_score``/``max_score`` bound the overall score, or ``skill``'s score when a
     skill is named (the web form's and API's contract); ``min_skill``/``max_skill``
     bound ``skill``'s score always. ``sort`` is a column of SEARCH_SORTS, "-" for
-    descending. Unknown skill, metric, outcome or sort names are a ValueError.
+    descending; rows without a value come last either way. ``total`` is exact when
+    only who-filters apply (read from the weekly aggregates), else counted up to
+    COUNT_CAP with ``exact`` False past it. Unknown skill, metric, outcome or sort
+    names are a ValueError.
     """
     if skill is not None and skill not in SKILLS:
         raise ValueError(f"unknown skill {skill!r}")
@@ -295,18 +307,88 @@ def search_conversations(
     where = and_(*clauses)
     page = max(page, 1)
     page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
-    total = session.execute(select(func.count()).select_from(C).where(where)).scalar() or 0
-    direction = order.desc() if sort.startswith("-") else order.asc()
-    # NULLs last either way, then the id, so pages never overlap or skip.
-    rows = conversation_rows(
+    only_scope = len(clauses) == 1 + sum(v is not None for v in (person_id, team_id, department_id))
+    total, exact = _total(session, viewer, where, only_scope, person_id, team_id, department_id)
+    rows = _page(
         session,
         where,
-        order=(nulls_last(direction), C.id),
-        limit=page_size,
+        order,
+        descending=sort.startswith("-"),
         offset=(page - 1) * page_size,
+        limit=page_size,
         documents=with_documents,
     )
-    return SearchPage(total=int(total), page=page, page_size=page_size, rows=rows)
+    return SearchPage(total=total, exact=exact, page=page, page_size=page_size, rows=rows)
+
+
+def _total(
+    session: Session,
+    viewer: Viewer,
+    where: ColumnElement[bool],
+    only_scope: bool,
+    person_id: int | None,
+    team_id: int | None,
+    department_id: int | None,
+) -> tuple[int, bool]:
+    """How many match: exact from the weekly aggregates when only who-filters apply,
+    else counted up to COUNT_CAP (counting a million rows per page view is what makes
+    search slow on PostgreSQL; past the cap the page says "10,000+")."""
+    if only_scope:
+        w = WeeklyStats
+        clauses: list[ColumnElement[bool]] = []
+        if not viewer.sees_everything:
+            clauses.append(scope(viewer, w))  # type: ignore[arg-type]
+        for column, value in ((w.person_id, person_id), (w.team_id, team_id)):
+            if value is not None:
+                clauses.append(column == value)
+        if department_id is not None:
+            clauses.append(w.department_id == department_id)
+        found = session.execute(select(func.sum(w.conversations)).where(*clauses)).scalar()
+        return int(found or 0), True
+    capped = select(C.id).where(where).limit(COUNT_CAP + 1).subquery()
+    found = session.execute(select(func.count()).select_from(capped)).scalar() or 0
+    return min(int(found), COUNT_CAP), found <= COUNT_CAP
+
+
+def _page(
+    session: Session,
+    where: ColumnElement[bool],
+    order: Any,
+    *,
+    descending: bool,
+    offset: int,
+    limit: int,
+    documents: bool,
+) -> tuple[ConversationRow, ...]:
+    """One page sorted by ``order`` with rows lacking a value last, on both databases.
+
+    The rows with a value come first, in index order (no NULLS LAST in the ORDER BY,
+    which PostgreSQL cannot serve from a plain index), then those without, by id.
+    """
+    direction = (order.desc(), C.id.desc()) if descending else (order.asc(), C.id.asc())
+    rows = conversation_rows(
+        session,
+        and_(where, order.is_not(None)),
+        order=direction,
+        limit=limit,
+        offset=offset,
+        documents=documents,
+    )
+    if len(rows) == limit:
+        return rows
+    if rows:
+        valued = offset + len(rows)
+    else:
+        count = select(func.count()).select_from(C).where(where, order.is_not(None))
+        valued = int(session.execute(count).scalar() or 0)
+    return rows + conversation_rows(
+        session,
+        and_(where, order.is_(None)),
+        order=(C.id,),
+        limit=limit - len(rows),
+        offset=max(0, offset - valued),
+        documents=documents,
+    )
 
 
 def filter_options(session: Session, viewer: Viewer) -> FilterOptions:

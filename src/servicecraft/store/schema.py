@@ -94,7 +94,7 @@ class Conversation(Base):
         Index("ix_conversations_team_week", "team_id", "week"),
         Index("ix_conversations_department_week", "department_id", "week"),
         Index("ix_conversations_person_week", "person_id", "week"),
-        Index("ix_conversations_started_at", "started_at"),
+        Index("ix_conversations_started_at", "started_at", "id"),
         # A person's best and most recent conversations without scanning all of theirs.
         Index("ix_conversations_person_score", "person_id", "score"),
         Index("ix_conversations_person_started_at", "person_id", "started_at"),
