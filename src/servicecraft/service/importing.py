@@ -157,7 +157,7 @@ def _store_batch(
             else:
                 report.imported += 1
             card = engine.score(conversation)
-            row = _add(session, conversation, document, digest, card, people)
+            row = _add(session, conversation, document, digest, card, people, previous is not None)
             cells.add((row.team_id, row.week))
         refresh_aggregates(session, cells)
 
@@ -169,6 +169,7 @@ def _add(
     digest: str,
     card: Scorecard,
     people: _People,
+    stored: bool,
 ) -> ConversationRow:
     person_id, team_id, department_id = people.resolve(
         card.agent, _department_of(conversation, card.agent)
@@ -204,7 +205,7 @@ def _add(
         values.update(
             csat=survey.csat, nps=survey.nps, ces=survey.ces, survey_comment=survey.comment
         )
-    row = session.get(ConversationRow, conversation.id)
+    row = session.get(ConversationRow, conversation.id) if stored else None
     if row is None:
         row = ConversationRow(id=conversation.id, **values)
         session.add(row)
