@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, synonym
 
 SKILLS = (
     "rapport",
@@ -132,6 +132,10 @@ class Conversation(Base):
     survey_comment: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
 
+    # The names the specification uses; ``id`` already is the source's (external) id.
+    external_id = synonym("id")
+    customer_messages_before_straight_answer = synonym("before_straight_answer")
+
 
 class ConversationDocument(Base):
     """The conversation and scorecard JSON, kept out of the table the dashboards scan."""
@@ -246,3 +250,10 @@ class WeeklyStats(Base):
     bin7: Mapped[int] = mapped_column(Integer)
     bin8: Mapped[int] = mapped_column(Integer)
     bin9: Mapped[int] = mapped_column(Integer)
+
+
+# Names the specification uses for these tables; the classes above avoid clashing with
+# ``servicecraft.model.Hindrance``/``Survey`` where both are imported.
+Hindrance = HindranceRow
+Survey = SurveyLink
+PersonWeek = WeeklyStats
