@@ -21,11 +21,11 @@ from servicecraft.model import Conversation, Scorecard, SkillScore
 class Signals(Protocol):
     """Learned predictors the engine can use (see servicecraft.engine.learned)."""
 
-    def politeness(self, texts: Sequence[str]) -> list[float]: ...
-
-    def empathy(self, texts: Sequence[str]) -> list[float]: ...
-
-    def outcomes(self, conversation: Conversation) -> dict[str, dict[str, object]]: ...
+    def annotate(
+        self, conversation: Conversation
+    ) -> tuple[Sequence[float | None], Sequence[float | None], dict[str, dict[str, object]]]:
+        """Politeness per message, empathy per agent message (None elsewhere), outcomes."""
+        ...
 
 
 def default_signals() -> Signals | None:
@@ -67,18 +67,22 @@ class Engine:
             self.signals = learned
 
     def analyse(self, conversation: Conversation) -> Analysis:
+        return self._analyse(conversation)[0]
+
+    def _analyse(
+        self, conversation: Conversation
+    ) -> tuple[Analysis, dict[str, dict[str, object]] | None]:
         analysis = analyse(conversation, self.rubric)
         analysis.metrics = compute_metrics(analysis)
-        if self.signals is not None and conversation.messages:
-            analysis.signals = self._signals(conversation)
-        return analysis
-
-    def score(self, conversation: Conversation) -> Scorecard:
-        analysis = self.analyse(conversation)
-        skills = {s.skill: s.score(analysis) for s in self.scorers}
         outcomes = None
         if self.signals is not None and conversation.messages:
-            outcomes = self.signals.outcomes(conversation)
+            polite, empathy, outcomes = self.signals.annotate(conversation)
+            analysis.signals = {"politeness": list(polite), "empathy": list(empathy)}
+        return analysis, outcomes
+
+    def score(self, conversation: Conversation) -> Scorecard:
+        analysis, outcomes = self._analyse(conversation)
+        skills = {s.skill: s.score(analysis) for s in self.scorers}
         return Scorecard(
             conversation_id=conversation.id,
             score=self.overall(skills),
@@ -108,19 +112,6 @@ class Engine:
         if capped:
             score = min(score, self.rubric.critical_cap)
         return round(score, 1)
-
-    def _signals(self, conversation: Conversation) -> dict[str, list[float | None]]:
-        assert self.signals is not None
-        messages = conversation.messages
-        polite = self.signals.politeness([m.text for m in messages])
-        agent = [i for i, m in enumerate(messages) if m.role == "agent"]
-        empathy: list[float | None] = [None] * len(messages)
-        if agent:
-            for i, value in zip(
-                agent, self.signals.empathy([messages[i].text for i in agent]), strict=True
-            ):
-                empathy[i] = value
-        return {"politeness": list(polite), "empathy": empathy}
 
 
 def _message_signals(analysis: Analysis) -> list[dict[str, Any]]:

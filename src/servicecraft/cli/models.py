@@ -1,0 +1,52 @@
+"""`servicecraft models build`: rebuild the shipped weights from the labelled data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def register(main: click.Group) -> None:
+    main.add_command(models)
+
+
+@click.group()
+def models() -> None:
+    """The learned models."""
+
+
+@models.command()
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("../shared/data"),
+    show_default=True,
+    help="The labelled data folder.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the weights (default: the package's weights folder).",
+)
+def build(data: Path, out: Path | None) -> None:
+    """Retrain every shipped model from DATA, deterministically."""
+    try:
+        from servicecraft.training.models import build as build_models
+    except ImportError:
+        raise click.ClickException(
+            "training needs the 'train' extra: pip install 'servicecraft[train]'"
+        ) from None
+    from servicecraft.engine.learned import weights_dir
+
+    if (
+        not (data / "stc3" / "dch1_en.json").is_file()
+        or not (data / "tydip" / "en_train.csv").is_file()
+    ):
+        raise click.ClickException(
+            f"{data}: expected stc3/dch1_en.json and tydip/en_train.csv in it"
+        )
+    target = out or weights_dir()
+    sizes = build_models(data, target)
+    for name, size in sizes.items():
+        click.echo(f"wrote {target / name} ({size / 1024:.0f} KiB)")
