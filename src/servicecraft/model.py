@@ -10,6 +10,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+# The default rubric's skills, in display order (rubrics may add their own).
+SKILLS: tuple[str, ...] = (
+    "rapport",
+    "empathy",
+    "respect",
+    "ownership",
+    "honesty",
+    "solution",
+    "proactivity",
+    "clarity",
+)
 Role = Literal["customer", "agent", "system"]
 ROLES: frozenset[str] = frozenset({"customer", "agent", "system"})
 Effect = Literal["+", "-"]

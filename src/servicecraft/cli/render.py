@@ -8,24 +8,10 @@ from typing import Any
 import click
 
 from servicecraft.engine import Rubric
-from servicecraft.model import Conversation, Evidence, Scorecard
+from servicecraft.model import SKILLS, Conversation, Evidence, Scorecard
 from servicecraft.serialize import metrics_to_dict
 
-TABLE_COLUMNS = (
-    "id",
-    "agent",
-    "score",
-    "rapport",
-    "empathy",
-    "respect",
-    "ownership",
-    "honesty",
-    "solution",
-    "proactivity",
-    "clarity",
-    "handoffs",
-    "chasers",
-)
+TABLE_COLUMNS = ("id", "agent", "score", *SKILLS, "handoffs", "chasers")
 
 
 def _cell(value: Any) -> str:

@@ -15,17 +15,9 @@ from typing import Any, Literal
 import yaml
 
 from servicecraft.engine.phrases import PhraseError, PhraseMatcher
+from servicecraft.model import SKILLS
 
-DEFAULT_SKILLS = (
-    "rapport",
-    "empathy",
-    "respect",
-    "ownership",
-    "honesty",
-    "solution",
-    "proactivity",
-    "clarity",
-)
+DEFAULT_SKILLS = SKILLS
 # Cues the built-in scorers and metrics rely on; a rubric must define them.
 REQUIRED_CUES = (
     "distress",

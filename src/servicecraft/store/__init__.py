@@ -1,10 +1,10 @@
 """Storage: SQLAlchemy schema, migrations and opening a database (SQLite or PostgreSQL)."""
 
+from servicecraft.model import SKILLS
 from servicecraft.store.aggregates import rebuild as rebuild_aggregates
 from servicecraft.store.aggregates import refresh as refresh_aggregates
 from servicecraft.store.database import ENV_URL, Database, database_url, open_database, upgrade
 from servicecraft.store.schema import (
-    SKILLS,
     ApiToken,
     Base,
     Conversation,

@@ -30,7 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from servicecraft.store.schema import HISTOGRAM_BINS, SKILLS, Conversation, WeeklyStats
+from servicecraft.model import SKILLS
+from servicecraft.store.schema import HISTOGRAM_BINS, Conversation, WeeklyStats
 
 C = Conversation.__table__
 W = WeeklyStats.__table__

@@ -12,16 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, synonym
 
-SKILLS = (
-    "rapport",
-    "empathy",
-    "respect",
-    "ownership",
-    "honesty",
-    "solution",
-    "proactivity",
-    "clarity",
-)
+from servicecraft.model import SKILLS as SKILLS  # re-exported: the skill columns below
 
 
 class Base(DeclarativeBase):

@@ -14,18 +14,8 @@ from urllib.parse import urlencode
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from servicecraft.model import SKILLS
 from servicecraft.web import charts
-
-SKILLS = (
-    "rapport",
-    "empathy",
-    "respect",
-    "ownership",
-    "honesty",
-    "solution",
-    "proactivity",
-    "clarity",
-)
 
 
 @dataclass(frozen=True, slots=True)
