@@ -129,7 +129,7 @@ def demo(path: str, host: str, port: int, conversations: int, no_serve: bool) ->
                 ("admin", DEMO_PASSWORD, "everything"),
                 ("lead", DEMO_PASSWORD, "the Support department"),
                 ("teamlead", DEMO_PASSWORD, "the Billing team"),
-                ("reviewer", DEMO_PASSWORD, "reads all conversations"),
+                ("reviewer", DEMO_PASSWORD, "every conversation, read-only"),
                 ("agent", DEMO_PASSWORD, "one agent's own results"),
                 ("agent2", DEMO_PASSWORD, "another agent's own results"),
             ]

@@ -174,7 +174,7 @@ def _logins(db: Database, people: list[_DemoPerson]) -> list[tuple[str, str, str
             (User(username="admin", password_hash=password, role="admin"), "everything"),
             (
                 User(username="reviewer", password_hash=password, role="reviewer"),
-                "reads all conversations",
+                "every conversation, read-only",
             ),
             (
                 User(
@@ -188,11 +188,11 @@ def _logins(db: Database, people: list[_DemoPerson]) -> list[tuple[str, str, str
             ),
             (
                 User(username="agent", password_hash=password, role="agent", person_id=best.id),
-                f"only {best.name}'s results",
+                f"only the results of {best.name}",
             ),
             (
                 User(username="agent2", password_hash=password, role="agent", person_id=weakest.id),
-                f"only {weakest.name}'s results",
+                f"only the results of {weakest.name}",
             ),
         ]
         session.add_all(u for u, _ in users)
