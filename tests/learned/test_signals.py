@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
+import csv
+import json
 from pathlib import Path
 
 import pytest
 
 from servicecraft.engine import Engine
-from servicecraft.engine.learned import LearnedSignals, weights_dir
+from servicecraft.engine.learned import LearnedSignals, read_weights, weights_dir
 from servicecraft.model import Conversation, Message
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+needs_data = pytest.mark.skipif(not (DATA / "tydip").is_dir(), reason="needs ../shared/data")
 
 RESOLVED = Conversation(
     "r",
@@ -40,28 +42,40 @@ def signals() -> LearnedSignals:
 
 
 def test_weights_are_small_and_load(signals: LearnedSignals) -> None:
-    sizes = [p.stat().st_size for p in weights_dir().glob("*.json.gz")]
-    assert len(sizes) == 2 and sum(sizes) < 5 * 2**20
+    sizes = [p.stat().st_size for p in weights_dir().glob("*.npz")]
+    assert len(sizes) == 2 and sum(sizes) < 10 * 2**20
     assert LearnedSignals.load() is signals  # loaded once per process
 
 
 def test_politeness_is_a_probability_and_tells_polite_from_rude(signals: LearnedSignals) -> None:
     polite, rude = signals.politeness(
-        ["Could you please help me? Thank you so much!", "Fix this now, idiot."]
+        ["Could you please help me, thank you so much", "Fix this now, idiot"]
     )
-    assert 0 <= rude < 0.5 < polite <= 1
+    assert 0 <= rude < polite <= 1
+    assert rude < 0.5 < polite
+    assert all(0 <= p <= 1 for p in signals.politeness(["", "!!!", "ok"]))
 
 
 def test_outcomes_are_distributions_and_point_the_right_way(signals: LearnedSignals) -> None:
     good, bad = signals.outcomes(RESOLVED), signals.outcomes(UNRESOLVED)
-    for outcome in (good, bad):
+    for outcome in (good, bad, signals.outcomes(Conversation("empty", []))):
         assert set(outcome) == {"resolution", "satisfaction", "effectiveness"}
         for block in outcome.values():
             distribution = block["distribution"]
             assert list(distribution) == ["-2", "-1", "0", "1", "2"]  # type: ignore[call-overload]
-            assert sum(distribution.values()) == pytest.approx(1, abs=1e-3)  # type: ignore[attr-defined]
-    for name in ("resolution", "satisfaction"):
+            values = list(distribution.values())  # type: ignore[attr-defined]
+            assert all(0 <= v <= 1 for v in values)
+            assert sum(values) == pytest.approx(1, abs=1e-9)
+            assert -2 <= block["expected"] <= 2  # type: ignore[operator]
+    for name in ("resolution", "satisfaction", "effectiveness"):
         assert good[name]["expected"] > bad[name]["expected"]  # type: ignore[operator]
+
+
+def test_empathy_is_bounded_and_warmer_for_care(signals: LearnedSignals) -> None:
+    warm, cold = signals.empathy(
+        ["I'm so sorry, I understand how frustrating this is.", "Send the order number."]
+    )
+    assert 0 <= cold < warm <= 1
 
 
 def test_annotate_matches_the_separate_calls(signals: LearnedSignals) -> None:
@@ -92,32 +106,80 @@ def test_signals_work_on_every_format(signals: LearnedSignals) -> None:
     )
     polite, empathy, outcomes = signals.annotate(ticket)
     assert len(polite) == 4 and empathy[0] is None and outcomes["resolution"]["distribution"]
+    # Internal notes and system lines do not move the outcomes.
+    public = Conversation("p", [ticket.messages[0], ticket.messages[3]])
+    assert outcomes == signals.outcomes(public)
+    only_agent = Conversation("a", [Message("agent", "Hello, how can I help?")])
+    assert signals.outcomes(only_agent)["resolution"]["distribution"]
 
 
-def test_fast_inference_equals_the_training_features(signals: LearnedSignals) -> None:
-    """Inference looks weights up by token; it must add up exactly what training's features do."""
-    import math
-
-    from servicecraft.engine.learned.features import features_of, politeness_features
-
-    for conversation in (RESOLVED, UNRESOLVED):
-        polite, _, outcomes = signals.annotate(conversation)
-        for message, p in zip(conversation.messages, polite, strict=True):
-            z = signals._polite_bias + sum(
-                signals._polite.get(f, 0.0) for f in set(politeness_features(message.text))
-            )
-            assert p == pytest.approx(1 / (1 + math.exp(-z)), abs=1e-12)
-        assert outcomes == signals._outcomes_of(features_of(conversation))
+def _small_data(root: Path) -> Path:
+    """The first rows of TyDiP and the first dialogues of DCH-1: enough to train in seconds."""
+    (root / "tydip").mkdir(parents=True)
+    (root / "stc3").mkdir()
+    for name, rows in (("en_train_binary.csv", 120), ("en_train.csv", 240)):
+        with (DATA / "tydip" / name).open(encoding="utf-8", newline="") as f:
+            lines = list(csv.reader(f))[: rows + 1]
+        with (root / "tydip" / name).open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows(lines)
+    dialogues = json.loads((DATA / "stc3" / "dch1_en.json").read_text(encoding="utf-8"))
+    (root / "stc3" / "dch1_en.json").write_text(json.dumps(dialogues[:90]), encoding="utf-8")
+    return root
 
 
-@pytest.mark.skipif(not (DATA / "tydip").is_dir(), reason="needs ../shared/data")
-def test_build_reproduces_the_shipped_weights(tmp_path: Path) -> None:
-    """Rebuilding from the data gives byte-identical files to those shipped: deterministic and current."""
-    from servicecraft.training.models import build
+@needs_data
+def test_build_is_deterministic_and_inference_matches_training(tmp_path: Path) -> None:
+    """Two builds on the same (small) data give the same bytes; the fast inference path gives
+    the training code's own predictions."""
+    from servicecraft.training.models import (
+        DialogueModel,
+        build,
+        fit_politeness,
+        load_dch,
+        load_tydip,
+        politeness_arrays,
+        politeness_training_set,
+        write_arrays,
+    )
 
-    build(DATA, tmp_path)
-    for name in ("politeness.json.gz", "outcomes.json.gz"):
-        assert (tmp_path / name).read_bytes() == (weights_dir() / name).read_bytes(), (
-            f"shipped {name} is stale"
+    data = _small_data(tmp_path / "data")
+    build(data, tmp_path / "one")
+    build(data, tmp_path / "two")
+    for name in ("politeness.npz", "outcomes.npz"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+    polite = load_tydip(data)
+    vectorizer, classifier = fit_politeness(*politeness_training_set(polite), c=1.0)
+    texts = [*polite.texts[:40], "", "!!!", "Could you please check it? Thanks!"]
+    expected_polite = classifier.predict_proba(vectorizer.transform(texts))[:, 1]
+
+    dialogues = load_dch(data)
+    model = DialogueModel.fit(dialogues, range(60), scale=6.0)
+    expected = model.predict(dialogues, range(60, 90))
+    write_arrays(tmp_path / "one" / "politeness.npz", politeness_arrays(vectorizer, classifier))
+    write_arrays(tmp_path / "one" / "outcomes.npz", model.arrays())
+    fast = LearnedSignals(
+        read_weights(tmp_path / "one" / "politeness.npz"),
+        read_weights(tmp_path / "one" / "outcomes.npz"),
+    )
+    # float32 weights: the same sums to about 1e-6
+    assert fast.politeness(texts) == pytest.approx(expected_polite.tolist(), abs=1e-5)
+    for row, i in zip(expected, range(60, 90), strict=True):
+        roles = ["customer" if r == "c" else "agent" for r in dialogues.roles[i]]
+        turns = [" ".join(w) for w in dialogues.words[i]]
+        got = fast.outcomes(
+            Conversation(str(i), [Message(r, t) for r, t in zip(roles, turns, strict=True)])  # type: ignore[arg-type]
         )
-    shutil.rmtree(tmp_path)
+        flat = [got[o]["distribution"][b] for o in got for b in ("-2", "-1", "0", "1", "2")]  # type: ignore[index]
+        assert flat == pytest.approx(row.tolist(), abs=2e-4)
+
+
+@needs_data
+def test_shipped_weights_were_trained_on_the_current_data() -> None:
+    """Each weight file records the hashes of its training data; stale weights fail here."""
+    from servicecraft.training.models import sources
+
+    expected = sorted(f"{name} {digest}" for name, digest in sources(DATA).items())
+    for name in ("politeness.npz", "outcomes.npz"):
+        recorded = read_weights(weights_dir() / name)["sources"].tobytes().decode().split("\n")
+        assert recorded == expected, f"{name} is stale: run servicecraft models build"
