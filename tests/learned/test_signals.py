@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from servicecraft.engine import Engine
-from servicecraft.engine.learned import LearnedSignals, read_weights, weights_dir
+from servicecraft.engine import BatchSignals, Engine
+from servicecraft.engine.learned import Annotation, LearnedSignals, read_weights, weights_dir
 from servicecraft.model import Conversation, Message
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -183,3 +184,36 @@ def test_shipped_weights_were_trained_on_the_current_data() -> None:
     for name in ("politeness.npz", "outcomes.npz"):
         recorded = read_weights(weights_dir() / name)["sources"].tobytes().decode().split("\n")
         assert recorded == expected, f"{name} is stale: run servicecraft models build"
+
+
+class _Batched:
+    """A user's own batch-capable signals: the fast tier, recording the batches it is given."""
+
+    def __init__(self) -> None:
+        self.inner = LearnedSignals.load()
+        self.batches: list[int] = []
+
+    def annotate(self, conversation: Conversation) -> Annotation:
+        return self.inner.annotate(conversation)
+
+    def annotate_many(self, conversations: Sequence[Conversation]) -> list[Annotation]:
+        self.batches.append(len(conversations))
+        return [self.inner.annotate(c) for c in conversations]
+
+
+def test_score_many_hands_batch_signals_the_whole_batch() -> None:
+    batched = _Batched()
+    assert isinstance(batched, BatchSignals)
+    engine = Engine(learned=batched)
+    cards = engine.score_many([RESOLVED, UNRESOLVED, Conversation("empty", [])])
+    assert batched.batches == [3]
+    plain = Engine()
+    assert cards == [plain.score(c) for c in (RESOLVED, UNRESOLVED, Conversation("empty", []))]
+    assert not isinstance(LearnedSignals.load(), BatchSignals)
+    assert plain.score_many([RESOLVED]) == [plain.score(RESOLVED)]
+
+
+def test_tiers_by_name() -> None:
+    assert Engine(learned="fast").signals is LearnedSignals.load()
+    with pytest.raises(ValueError, match="unknown learned tier 'huge'"):
+        Engine(learned="huge")
