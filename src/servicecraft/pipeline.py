@@ -27,7 +27,7 @@ class EngineSpec:
     """How to build an Engine in a worker process: small and picklable."""
 
     rubric: str | None = None
-    learned: bool = True
+    learned: bool | str = True  # True: the fast tier; False: rules only; or a tier name
     scorers: tuple[str, ...] = ()  # "package.module:attribute" of the user's own scorers
 
     def build(self) -> Engine:
@@ -74,29 +74,43 @@ def score_batch(
     spec: EngineSpec, mode: Mode, batch: list[RawRecord | Rejection]
 ) -> list[Scored | Rejection]:
     engine = engine_for(spec)
-    out: list[Scored | Rejection] = []
+    out: list[Scored | Rejection | None] = []
+    parsed: list[tuple[int, RawRecord, Conversation]] = []
     for raw in batch:
-        if isinstance(raw, Rejection):
-            out.append(raw)
-            continue
-        parsed = parse_raw(raw)
-        if isinstance(parsed, Rejection):
-            out.append(parsed)
-            continue
-        try:
-            card = engine.score(parsed)
-        except Exception as exc:  # one bad conversation must not lose the rest of the file
-            out.append(
-                Rejection(raw.source, raw.location, f"scoring failed: {type(exc).__name__}: {exc}")
-            )
-            continue
-        if mode == "json":
-            out.append(Scored(parsed.id, scorecard_to_json(card)))
-        elif mode == "row":
-            out.append(Scored(parsed.id, scorecard_to_row(card)))
+        item = raw if isinstance(raw, Rejection) else parse_raw(raw)
+        if isinstance(item, Rejection):
+            out.append(item)
         else:
-            out.append(Scored(parsed.id, (parsed, card)))
-    return out
+            parsed.append((len(out), raw, item))  # type: ignore[arg-type]
+            out.append(None)
+    for (at, raw, conversation), card in zip(parsed, _score_all(engine, parsed), strict=True):
+        if isinstance(card, BaseException):
+            reason = f"scoring failed: {type(card).__name__}: {card}"
+            out[at] = Rejection(raw.source, raw.location, reason)
+        elif mode == "json":
+            out[at] = Scored(conversation.id, scorecard_to_json(card))
+        elif mode == "row":
+            out[at] = Scored(conversation.id, scorecard_to_row(card))
+        else:
+            out[at] = Scored(conversation.id, (conversation, card))
+    return [item for item in out if item is not None]
+
+
+def _score_all(
+    engine: Engine, parsed: list[tuple[int, RawRecord, Conversation]]
+) -> list[Scorecard | Exception]:
+    """Scorecards in order; one bad conversation must not lose the rest of the file."""
+    conversations = [c for _, _, c in parsed]
+    try:
+        return list(engine.score_many(conversations))
+    except Exception:  # find the culprit one by one; the others still score
+        results: list[Scorecard | Exception] = []
+        for conversation in conversations:
+            try:
+                results.append(engine.score(conversation))
+            except Exception as exc:
+                results.append(exc)
+        return results
 
 
 def raw_records(

@@ -12,7 +12,7 @@ import click
 
 from servicecraft.cli.progress import Progress
 from servicecraft.cli.render import render_explanation, render_table
-from servicecraft.engine import RubricError, load_rubric
+from servicecraft.engine import TIERS, RubricError, load_rubric, tier_signals
 from servicecraft.executors import EXECUTORS, RAY_HINT, make_executor
 from servicecraft.importers import FORMATS, CsvColumns, SourceError, detect_format
 from servicecraft.model import Rejection
@@ -63,14 +63,17 @@ def _readable(path: str) -> None:
         raise SourceError(f"{path}: cannot read file: {exc.strerror}") from None
 
 
-def _spec(rubric: str | None, learned: bool, scorers: tuple[str, ...]) -> EngineSpec:
+def _spec(rubric: str | None, no_learned: bool, tier: str, scorers: tuple[str, ...]) -> EngineSpec:
     try:
         if rubric:
             load_rubric(rubric)  # report a bad rubric once, here, not from every worker
         for path in scorers:
             load_scorer(path)
-    except (RubricError, ValueError) as exc:
+        if tier != "fast" and not no_learned:
+            tier_signals(tier)  # a missing extra is one line here, not a failure per batch
+    except (RubricError, ValueError, ImportError) as exc:
         raise InputError(str(exc)) from None
+    learned: bool | str = False if no_learned else True if tier == "fast" else tier
     return EngineSpec(rubric=rubric, learned=learned, scorers=scorers)
 
 
@@ -83,6 +86,13 @@ common_options = [
         "--scorer", "scorers", multiple=True, metavar="MODULE:ATTR", help="Add your own scorer."
     ),
     click.option("--no-learned", is_flag=True, help="Rules only: skip the learned predictors."),
+    click.option(
+        "--tier",
+        type=click.Choice(TIERS),
+        default="fast",
+        show_default=True,
+        help="Learned tier: fast (shipped) or transformer (the extra).",
+    ),
     click.option(
         "--csv-column",
         "csv_columns",
@@ -136,6 +146,7 @@ def score(
     rubric: str | None,
     scorers: tuple[str, ...],
     no_learned: bool,
+    tier: str,
     csv_columns: tuple[str, ...],
     out_format: str,
     output: str | None,
@@ -150,7 +161,7 @@ def score(
     reason); the valid records are still scored and written.
     """
     _check_inputs(inputs, fmt)
-    spec = _spec(rubric, not no_learned, scorers)
+    spec = _spec(rubric, no_learned, tier, scorers)
     columns = _csv_columns(csv_columns)
     try:
         runner = make_executor(executor, workers, ray_address)
@@ -254,13 +265,14 @@ def explain(
     rubric: str | None,
     scorers: tuple[str, ...],
     no_learned: bool,
+    tier: str,
     csv_columns: tuple[str, ...],
     skills: tuple[str, ...],
     color: bool | None,
 ) -> None:
     """Show one conversation with each skill's evidence highlighted."""
     _check_inputs((input_file,), fmt)
-    spec = _spec(rubric, not no_learned, scorers)
+    spec = _spec(rubric, no_learned, tier, scorers)
     engine = engine_for(spec)
     for item in score_files(
         [input_file], fmt, spec=spec, mode="card", csv_columns=_csv_columns(csv_columns)

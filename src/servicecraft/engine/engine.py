@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from servicecraft.engine.analysis import Analysis, analyse
 from servicecraft.engine.metrics import (
@@ -17,15 +17,23 @@ from servicecraft.engine.rubric import Rubric, load_rubric
 from servicecraft.engine.scorers import Scorer, builtin_scorer
 from servicecraft.model import Conversation, Scorecard, SkillScore
 
+Annotation = tuple[Sequence[float | None], Sequence[float | None], dict[str, dict[str, object]]]
+TIERS = ("fast", "transformer")
+
 
 class Signals(Protocol):
     """Learned predictors the engine can use (see servicecraft.engine.learned)."""
 
-    def annotate(
-        self, conversation: Conversation
-    ) -> tuple[Sequence[float | None], Sequence[float | None], dict[str, dict[str, object]]]:
+    def annotate(self, conversation: Conversation) -> Annotation:
         """Politeness per message, empathy per agent message (None elsewhere), outcomes."""
         ...
+
+
+@runtime_checkable
+class BatchSignals(Signals, Protocol):
+    """Signals that are faster over many conversations at once (a neural encoder, a GPU)."""
+
+    def annotate_many(self, conversations: Sequence[Conversation]) -> Sequence[Annotation]: ...
 
 
 def default_signals() -> Signals | None:
@@ -41,11 +49,29 @@ def default_signals() -> Signals | None:
     return signals
 
 
+def tier_signals(tier: str) -> Signals | None:
+    """The learned tier by name: "fast" (shipped, NumPy only) or "transformer" (an extra).
+
+    Raises ImportError with an install hint when the transformer extra is missing.
+    """
+    if tier == "fast":
+        return default_signals()
+    if tier == "transformer":
+        from servicecraft.engine.learned.transformer import TransformerSignals
+
+        signals: Signals = TransformerSignals.load()
+        return signals
+    raise ValueError(f"unknown learned tier {tier!r}: choose from {', '.join(TIERS)}")
+
+
 class Engine:
     """Scores conversations. Build one and reuse it: rubric and models load once.
 
-    >>> engine = Engine()                      # default rubric, learned signals on
+    >>> engine = Engine()                      # default rubric, fast learned tier
     >>> card = engine.score(conversation)      # doctest: +SKIP
+
+    ``learned`` is True (the fast tier), False (rules only), a tier name ("fast",
+    "transformer") or any object with the ``Signals`` interface.
     """
 
     def __init__(
@@ -53,7 +79,7 @@ class Engine:
         rubric: Rubric | str | Path | None = None,
         scorers: Iterable[Scorer] = (),
         *,
-        learned: bool | Signals = True,
+        learned: bool | str | Signals = True,
     ) -> None:
         self.rubric = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
         own = {s.skill: s for s in scorers}
@@ -63,6 +89,8 @@ class Engine:
             self.signals: Signals | None = default_signals()
         elif learned is False:
             self.signals = None
+        elif isinstance(learned, str):
+            self.signals = tier_signals(learned)
         else:
             self.signals = learned
 
@@ -70,18 +98,26 @@ class Engine:
         return self._analyse(conversation)[0]
 
     def _analyse(
-        self, conversation: Conversation
+        self, conversation: Conversation, annotation: Annotation | None = None
     ) -> tuple[Analysis, dict[str, dict[str, object]] | None]:
         analysis = analyse(conversation, self.rubric)
         analysis.metrics = compute_metrics(analysis)
         outcomes = None
         if self.signals is not None and conversation.messages:
-            polite, empathy, outcomes = self.signals.annotate(conversation)
+            polite, empathy, outcomes = annotation or self.signals.annotate(conversation)
             analysis.signals = {"politeness": list(polite), "empathy": list(empathy)}
         return analysis, outcomes
 
-    def score(self, conversation: Conversation) -> Scorecard:
-        analysis, outcomes = self._analyse(conversation)
+    def score_many(self, conversations: Sequence[Conversation]) -> list[Scorecard]:
+        """Score several conversations; batch-capable signals see them all at once."""
+        if not isinstance(self.signals, BatchSignals):
+            return [self.score(c) for c in conversations]
+        annotations = self.signals.annotate_many(conversations)
+        return [self.score(c, a) for c, a in zip(conversations, annotations, strict=True)]
+
+    def score(self, conversation: Conversation, annotation: Annotation | None = None) -> Scorecard:
+        """The conversation's scorecard; ``annotation`` is the signals' output when it is known."""
+        analysis, outcomes = self._analyse(conversation, annotation)
         skills = {s.skill: s.score(analysis) for s in self.scorers}
         return Scorecard(
             conversation_id=conversation.id,
