@@ -36,14 +36,12 @@ def dch(data: Path, table: Table) -> None:
     texts = dialogues.texts()
     n = len(dialogues)
     ours, prior, ridge = np.zeros((n, 15)), np.zeros((n, 15)), np.zeros((n, 15))
-    scales = []
     for train, test in KFold(5, shuffle=True, random_state=SEED).split(np.arange(n)):
         model = DialogueModel.fit(dialogues, train)
-        scales.append(model.scale)
         ours[test] = model.predict(dialogues, test)
         prior[test] = dialogues.targets[train].mean(0)
         ridge[test] = ridge_baseline(texts, dialogues.targets, train, test)
-        print(f"    fold done (nugget weight {model.scale:g})", flush=True)
+        print(f"    fold done (nugget weight {model.scale:g}, L2 {model.lam:g})", flush=True)
     truth = dialogues.targets
     for q, (name, anchors) in enumerate(zip(NAMES, ANCHORS, strict=True)):
         table.add(

@@ -155,7 +155,7 @@ def test_build_is_deterministic_and_inference_matches_training(tmp_path: Path) -
     expected_polite = classifier.predict_proba(vectorizer.transform(texts))[:, 1]
 
     dialogues = load_dch(data)
-    model = DialogueModel.fit(dialogues, range(60), scale=6.0)
+    model = DialogueModel.fit(dialogues, range(60), settings=(6.0, 0.01))
     expected = model.predict(dialogues, range(60, 90))
     write_arrays(tmp_path / "one" / "politeness.npz", politeness_arrays(vectorizer, classifier))
     write_arrays(tmp_path / "one" / "outcomes.npz", model.arrays())

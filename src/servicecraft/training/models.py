@@ -53,8 +53,9 @@ DCH_FILE = "stc3/dch1_en.json"
 QUALITIES = ("A", "S", "E")  # resolution, satisfaction, effectiveness
 POLITENESS_GRID = (0.5, 1.0, 2.0)  # C of the logistic regression
 NUGGET_LAMBDA = 0.003  # L2 of the nugget model (fixed)
-OUTCOME_LAMBDA = 0.01  # L2 of the outcome model (fixed)
-SCALE_GRID = (3.0, 6.0, 10.0)  # weight of the nugget summaries in the outcome model
+# Settings of the outcome model chosen by inner CV: the weight of the nugget summaries (their
+# scale against the word features) and the L2 penalty.
+OUTCOME_GRID = tuple((scale, lam) for scale in (3.0, 6.0, 10.0) for lam in (0.01, 0.02))
 MIN_DF = 2  # a word must appear in two training dialogues to get weights
 SEED = 0
 N_POSITION = MAX_INDEX + 1 + 2 + MAX_REMAINING + 1  # one-hot turn index, is-last, remaining
@@ -271,6 +272,7 @@ class DialogueModel:
     nugget_h: np.ndarray  # (3V + N_POSITION + 1, 3)
     outcome: np.ndarray  # (5V + MAX_TURNS + 1 + 3 + N_DENSE + 1, 15)
     scale: float
+    lam: float
 
     @staticmethod
     def turn_ids(data: Dialogues, vocab: dict[str, int], i: int) -> list[list[int]]:
@@ -387,16 +389,18 @@ class DialogueModel:
         return sp.hstack([words, sp.csr_matrix(dense.reshape(len(rows), N_DENSE))]).tocsr()
 
     @classmethod
-    def fit(cls, data: Dialogues, rows: Sequence[int], scale: float | None = None) -> DialogueModel:
+    def fit(
+        cls, data: Dialogues, rows: Sequence[int], settings: tuple[float, float] | None = None
+    ) -> DialogueModel:
+        """Both stages on ``rows``; (scale, lam) chosen by inner CV unless given."""
         rows = list(rows)
         vocab = vocabulary(data, rows)
         weights = cls.fit_nuggets(data, vocab, rows)
         oof = out_of_fold_nuggets(data, rows)
-        if scale is None:
-            scale = choose_scale(data, rows, oof)
+        scale, lam = settings or choose_outcome_settings(data, rows, oof)
         x = cls.outcome_matrix(data, vocab, rows, oof, scale)
-        outcome = fit_softmax(x, data.targets[rows], 3, OUTCOME_LAMBDA)
-        return cls(vocab, weights[0], weights[1], outcome, scale)
+        outcome = fit_softmax(x, data.targets[rows], 3, lam)
+        return cls(vocab, weights[0], weights[1], outcome, scale, lam)
 
     def predict(self, data: Dialogues, rows: Sequence[int]) -> np.ndarray:
         rows = list(rows)
@@ -438,20 +442,20 @@ def out_of_fold_nuggets(
     return out
 
 
-def choose_scale(
+def choose_outcome_settings(
     data: Dialogues, rows: Sequence[int], oof: dict[int, np.ndarray], folds: int = 3
 ) -> float:
-    """The nugget-summary weight with the best inner-CV NMD (mean of A, S, E)."""
+    """The (scale, lam) of OUTCOME_GRID with the best inner-CV NMD (mean of A, S, E)."""
     rows = np.asarray(rows)
-    scores = np.zeros(len(SCALE_GRID))
+    scores = np.zeros(len(OUTCOME_GRID))
     for train, test in KFold(folds, shuffle=True, random_state=SEED).split(rows):
         vocab = vocabulary(data, rows[train])
-        for k, scale in enumerate(SCALE_GRID):
+        for k, (scale, lam) in enumerate(OUTCOME_GRID):
             x = DialogueModel.outcome_matrix(data, vocab, rows[train], oof, scale)
-            w = fit_softmax(x, data.targets[rows[train]], 3, OUTCOME_LAMBDA)
+            w = fit_softmax(x, data.targets[rows[train]], 3, lam)
             p = _apply(w, DialogueModel.outcome_matrix(data, vocab, rows[test], oof, scale), 3)
             scores[k] += sum(nmd(p, data.targets[rows[test]], q) for q in range(3))
-    return SCALE_GRID[int(np.argmin(scores))]
+    return OUTCOME_GRID[int(np.argmin(scores))]
 
 
 def nmd(predicted: np.ndarray, truth: np.ndarray, quality: int | None = None) -> float:
@@ -512,6 +516,6 @@ def build(data: Path, out: Path) -> dict[str, int]:
         dialogues = load_dch(data)
         fitted = DialogueModel.fit(dialogues, range(len(dialogues)))
         arrays = fitted.arrays()
-        arrays["scale"] = np.array([fitted.scale], dtype=np.float32)
+        arrays["settings"] = np.array([fitted.scale, fitted.lam], dtype=np.float32)
         write_arrays(out / "outcomes.npz", {**arrays, "sources": fingerprint})
     return {p.name: p.stat().st_size for p in sorted(out.glob("*.npz"))}
