@@ -209,7 +209,7 @@ def test_score_many_hands_batch_signals_the_whole_batch() -> None:
     assert batched.batches == [3]
     plain = Engine()
     assert cards == [plain.score(c) for c in (RESOLVED, UNRESOLVED, Conversation("empty", []))]
-    assert not isinstance(LearnedSignals.load(), BatchSignals)
+    assert isinstance(LearnedSignals.load(), BatchSignals)
     assert plain.score_many([RESOLVED]) == [plain.score(RESOLVED)]
 
 
@@ -217,3 +217,20 @@ def test_tiers_by_name() -> None:
     assert Engine(learned="fast").signals is LearnedSignals.load()
     with pytest.raises(ValueError, match="unknown learned tier 'huge'"):
         Engine(learned="huge")
+
+
+def test_annotate_many_equals_one_at_a_time(signals: LearnedSignals) -> None:
+    """The batch path is the only path; a batch must not leak between its conversations."""
+    odd = [
+        Conversation("empty", []),
+        Conversation("agent only", [Message("agent", "Hello, how can I help?")]),
+        Conversation("system only", [Message("system", "Ticket opened")]),
+        Conversation("note", [Message("agent", "check VAT", public=False)]),
+        Conversation(
+            "customer twice", [Message("customer", "Hi?"), Message("customer", "Hello??")]
+        ),
+    ]
+    batch = [RESOLVED, *odd, UNRESOLVED, odd[0]]
+    assert signals.annotate_many(batch) == [signals.annotate(c) for c in batch]
+    assert signals.annotate_many([]) == []
+    assert signals.annotate_many([odd[0], odd[0]]) == [signals.annotate(odd[0])] * 2

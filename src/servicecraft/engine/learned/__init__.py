@@ -8,7 +8,6 @@ texts and positions only (see ``features``), so every import format gets them.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
@@ -29,7 +28,6 @@ from servicecraft.model import Conversation
 
 OUTCOMES = ("resolution", "satisfaction", "effectiveness")  # DCH-1's A, S and E
 BINS = ("-2", "-1", "0", "1", "2")
-_ZERO7 = np.zeros(7)
 # Words of care an empathic reply uses; the empathy signal blends them with politeness.
 EMPATHY_WORDS = frozenset(
     [
@@ -63,6 +61,7 @@ Floats = npt.NDArray[np.float64]
 _N_SELF, _N_PREV, _N_NEXT = slice(0, 7), slice(7, 14), slice(14, 21)
 _O_C, _O_H, _O_LC, _O_FC, _O_LH = (slice(21 + 15 * k, 36 + 15 * k) for k in range(5))
 _MASK = np.array([[1.0] * 4 + [0.0] * 3, [0.0] * 4 + [1.0] * 3])  # customer, agent types
+_NO_TURNS = (np.zeros((0, 96)), np.zeros(0, dtype=np.intp))
 
 
 class _Encoded(NamedTuple):
@@ -83,11 +82,6 @@ def read_weights(path: Path) -> dict[str, Any]:
 def _strings(array: npt.NDArray[np.uint8]) -> list[str]:
     text = array.tobytes().decode()
     return text.split("\n") if text else []
-
-
-def _position(j: int, n: int) -> tuple[int, int, int]:
-    remaining = min(n - 1 - j, MAX_REMAINING)
-    return min(j, MAX_INDEX), MAX_INDEX + 1 + (j == n - 1), MAX_INDEX + 3 + remaining
 
 
 class LearnedSignals:
@@ -133,17 +127,6 @@ class LearnedSignals:
         self._o_last = outcomes["outcome_last"].astype(np.float64)
         self._o_dense = outcomes["outcome_dense"].astype(np.float64)
         self._o_bias = outcomes["outcome_bias"].astype(np.float64)
-        self._by_length: dict[int, Floats] = {}
-
-    def _positions(self, n: int) -> Floats:
-        """Nugget bias plus position logits of every turn of an n-turn conversation."""
-        cached = self._by_length.get(n)
-        if cached is None:
-            index = np.array([_position(j, n) for j in range(n)])
-            cached = self._n_bias + self._n_position[index].sum(1)
-            if n <= 64:
-                self._by_length[n] = cached
-        return cached
 
     def _codes(
         self, grams: npt.NDArray[np.int32], weights: npt.NDArray[np.float32]
@@ -186,24 +169,39 @@ class LearnedSignals:
 
     def annotate(self, conversation: Conversation) -> Annotation:
         """Politeness per message, empathy per agent message and outcomes, tokenising once."""
-        messages = conversation.messages
+        return self.annotate_many([conversation])[0]
+
+    def annotate_many(self, conversations: Sequence[Conversation]) -> list[Annotation]:
+        """``annotate`` for many conversations, vectorised over all their messages at once.
+
+        The per-call overhead of NumPy dominates one short conversation; over a batch it
+        is paid once.
+        """
+        messages = [m for c in conversations for m in c.messages]
         if not messages:
-            return [], [], self._outcomes_of([], self._by_word[:0])
+            return [([], [], o) for o in self._outcomes_many(*_NO_TURNS, [0] * len(conversations))]
         words = [tokens(m.text) for m in messages]
         encoded = self._encode(words)
-        polite = self._polite_of(words, encoded)
-        warm = self._empathy_of(encoded, polite).tolist()
-        empathy: list[float | None] = [
-            w if m.role == "agent" else None for m, w in zip(messages, warm, strict=True)
-        ]
+        polite = self._polite_of(words, encoded).tolist()
+        warm = self._empathy_of(encoded, np.array(polite)).tolist()
         rows = np.full(len(encoded.ids), self._zero_row)  # repeats count once, as in training
         rows[encoded.first] = self._rows[encoded.ids[encoded.first]]
         sums = np.add.reduceat(self._by_word[rows], encoded.starts, axis=0)
         turns = [j for j, m in enumerate(messages) if m.public and m.role != "system"]
-        roles = [messages[j].role for j in turns]
-        if len(turns) < len(messages):
-            sums = sums[turns]
-        return list(polite.tolist()), empathy, self._outcomes_of(roles, sums)
+        agent = np.array([messages[j].role != "customer" for j in turns], dtype=np.intp)
+        lengths = [sum(m.public and m.role != "system" for m in c.messages) for c in conversations]
+        outcomes = self._outcomes_many(sums[turns], agent, lengths)
+        result: list[Annotation] = []
+        at = 0
+        for conversation, outcome in zip(conversations, outcomes, strict=True):
+            end = at + len(conversation.messages)
+            empathy: list[float | None] = [
+                w if m.role == "agent" else None
+                for m, w in zip(conversation.messages, warm[at:end], strict=True)
+            ]
+            result.append((polite[at:end], empathy, outcome))
+            at = end
+        return result
 
     def _encode(self, words: list[list[str]]) -> _Encoded:
         """Token ids of all messages, each message led by a separator (the unknown id)."""
@@ -264,66 +262,83 @@ class LearnedSignals:
         result: Floats = np.minimum(1.0, 0.5 * polite + 0.25 * care).round(4)
         return result
 
-    def _outcomes_of(self, roles: Sequence[str], s: Floats) -> dict[str, dict[str, object]]:
-        """Outcome distributions from the public turns' roles and per-turn weight sums."""
-        n = len(roles)
-        if not n:
-            return self._distributions(self._o_bias + self._o_turns[0] + self._o_last[2])
-        agent = [float(r != "customer") for r in roles]
+    def _outcomes_many(
+        self, s: Floats, agent: npt.NDArray[np.intp], lengths: list[int]
+    ) -> list[dict[str, dict[str, object]]]:
+        """Outcome distributions per conversation from the per-turn weight sums ``s`` of all
+        public turns (conversations one after another, ``lengths`` turns each)."""
+        n_of = np.array(lengths, dtype=np.intp)
+        z = np.tile(self._o_bias + self._o_turns[0] + self._o_last[2], (len(lengths), 1))
+        full = np.flatnonzero(n_of)  # conversations with at least one turn
+        if len(full):
+            z[full] = self._stage_two(s, agent, n_of[full])
+        return self._distributions(z)
+
+    def _stage_two(
+        self, s: Floats, agent: npt.NDArray[np.intp], n_of: npt.NDArray[np.intp]
+    ) -> Floats:
+        """Outcome logits of conversations that have turns (see training.models.DialogueModel)."""
+        starts = np.concatenate([[0], np.cumsum(n_of)[:-1]])
+        ends = starts + n_of - 1
+        turn = np.arange(len(agent))
+        n = np.repeat(n_of, n_of)
+        j = turn - np.repeat(starts, n_of)
         # Stage 1: nugget distributions per turn, from the turn, its neighbours, its position.
-        z = s[:, _N_SELF] + self._positions(n)
-        z[1:] += s[:-1, _N_PREV]
-        z[:-1] += s[1:, _N_NEXT]
-        e = np.exp(z - z.max(1, keepdims=True)) * _MASK[np.array(agent, dtype=np.intp)]
+        remaining = np.minimum(n - 1 - j, MAX_REMAINING)
+        z = s[:, _N_SELF] + self._n_bias
+        z += self._n_position[np.minimum(j, MAX_INDEX)]
+        z += self._n_position[MAX_INDEX + 1 + (j == n - 1)]
+        z += self._n_position[MAX_INDEX + 3 + remaining]
+        has_prev, has_next = j > 0, j < n - 1
+        z[has_prev] += s[turn[has_prev] - 1, _N_PREV]
+        z[has_next] += s[turn[has_next] + 1, _N_NEXT]
+        e = np.exp(z - z.max(1, keepdims=True)) * _MASK[agent]
         nuggets = e / e.sum(1, keepdims=True)
-        last_c = last_h = -1
-        for j in range(n - 1, -1, -1):
-            if agent[j]:
-                last_h = j if last_h < 0 else last_h
-            elif last_c < 0:
-                last_c = j
-            if last_c >= 0 and last_h >= 0:
-                break
-        dense = np.concatenate(
+        customer = agent == 0
+        last_c = np.maximum.reduceat(np.where(customer, turn, -1), starts)
+        first_c = np.minimum.reduceat(np.where(customer, turn, len(turn)), starts)
+        last_h = np.maximum.reduceat(np.where(customer, -1, turn), starts)
+        padded = np.vstack([nuggets, np.zeros((1, nuggets.shape[1]))])  # row -1: no such turn
+        dense = np.hstack(
             [
-                nuggets.mean(0),
-                nuggets.max(0),
-                nuggets[-1],
-                nuggets[last_c] if last_c >= 0 else _ZERO7,
-                nuggets[last_h] if last_h >= 0 else _ZERO7,
+                np.add.reduceat(nuggets, starts) / n_of[:, None],
+                np.maximum.reduceat(nuggets, starts),
+                nuggets[ends],
+                padded[last_c],
+                padded[last_h],
             ]
         )
         # Stage 2: outcomes from role-tagged words, shape and the nugget summaries.
-        weights = np.array(agent)
-        z = self._o_bias + self._o_turns[min(n, MAX_TURNS)] + self._o_last[int(agent[-1])]
-        z += dense @ self._o_dense + (1.0 - weights) @ s[:, _O_C] + weights @ s[:, _O_H]
-        if last_c >= 0:
-            z += s[agent.index(0.0), _O_FC]
-            if agent.count(0.0) > 1:
-                z += s[last_c, _O_LC]
-        if last_h >= 0:
-            z += s[last_h, _O_LH]
-        return self._distributions(z)
+        words = np.where(customer[:, None], s[:, _O_C], s[:, _O_H])
+        out = self._o_bias + self._o_turns[np.minimum(n_of, MAX_TURNS)] + self._o_last[agent[ends]]
+        out += dense @ self._o_dense + np.add.reduceat(words, starts)
+        padded_s = np.vstack([s, np.zeros((1, s.shape[1]))])  # row -1 again
+        out += padded_s[np.where(last_c >= 0, first_c, -1), _O_FC]
+        several = np.add.reduceat(customer.astype(np.intp), starts) > 1
+        out += padded_s[np.where(several, last_c, -1), _O_LC]
+        out += padded_s[last_h, _O_LH]
+        result: Floats = out
+        return result
 
     @staticmethod
-    def _distributions(z: Floats) -> dict[str, dict[str, object]]:
-        logits: list[float] = z.tolist()
-        result: dict[str, dict[str, object]] = {}
-        for k, name in enumerate(OUTCOMES):
-            block = logits[5 * k : 5 * k + 5]
-            top = max(block)
-            e = [math.exp(x - top) for x in block]
-            total = sum(e)
-            p = [x / total for x in e]
-            rounded = [round(x, 4) for x in p]
-            # Rounding can leave the sum off by a few 1e-4: settle it on the largest bin.
-            largest = rounded.index(max(rounded))
-            rounded[largest] = round(rounded[largest] + 1.0 - sum(rounded), 4)
-            result[name] = {
-                "distribution": dict(zip(BINS, rounded, strict=True)),
-                "expected": round(-2 * p[0] - p[1] + p[3] + 2 * p[4], 3),
+    def _distributions(z: Floats) -> list[dict[str, dict[str, object]]]:
+        """Softmax per scale; rounded to 4 places, the largest bin settling the sum to 1."""
+        blocks = z.reshape(len(z), 3, 5)
+        p = np.exp(blocks - blocks.max(2, keepdims=True))
+        p /= p.sum(2, keepdims=True)
+        expected = (p @ np.arange(-2.0, 3.0)).round(3).tolist()
+        rounded = p.round(4)
+        largest = rounded.argmax(2)
+        pick = np.arange(len(z))[:, None], np.arange(3)[None, :], largest
+        rounded[pick] = (rounded[pick] + 1.0 - rounded.sum(2)).round(4)
+        values = rounded.tolist()
+        return [
+            {
+                name: {"distribution": dict(zip(BINS, row[k], strict=True)), "expected": e[k]}
+                for k, name in enumerate(OUTCOMES)
             }
-        return result
+            for row, e in zip(values, expected, strict=True)
+        ]
 
 
 @cache
