@@ -201,12 +201,16 @@ def _logins(db: Database, people: list[_DemoPerson]) -> list[tuple[str, str, str
 
 def _ranked_templates(engine: Engine) -> list[tuple[float, Conversation]]:
     """The bundled sample, sorted by score: a person's level picks from the matching part."""
-    scored = []
-    for item in read_conversations([sample_path()]):
-        if isinstance(item, Conversation) and any(m.role == "agent" for m in item.messages):
-            card = engine.score(item)
-            if card.score is not None:
-                scored.append((card.score, item))
+    sample = [
+        item
+        for item in read_conversations([sample_path()])
+        if isinstance(item, Conversation) and any(m.role == "agent" for m in item.messages)
+    ]
+    scored = [
+        (card.score, item)
+        for card, item in zip(engine.score_many(sample), sample, strict=True)
+        if card.score is not None
+    ]
     scored.sort(key=lambda pair: pair[0])
     return scored
 

@@ -143,7 +143,7 @@ def _store_batch(
             )
         }
         cells: set[Cell] = set()  # the weekly aggregates this batch changes
-        people = _People(session)
+        changed: list[tuple[Conversation, dict[str, object], str, bool]] = []
         for conversation in unique.values():
             document = conversation_to_dict(conversation)
             digest = content_hash(document)
@@ -156,8 +156,11 @@ def _store_batch(
                 report.updated += 1
             else:
                 report.imported += 1
-            card = engine.score(conversation)
-            row = _add(session, conversation, document, digest, card, people, previous is not None)
+            changed.append((conversation, document, digest, previous is not None))
+        cards = engine.score_many([c for c, _, _, _ in changed])  # one pass for the learned tier
+        people = _People(session)
+        for (conversation, document, digest, known), card in zip(changed, cards, strict=True):
+            row = _add(session, conversation, document, digest, card, people, known)
             cells.add((row.team_id, row.week))
         refresh_aggregates(session, cells)
 
