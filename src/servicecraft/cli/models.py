@@ -29,8 +29,18 @@ def models() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the weights (default: the package's weights folder).",
 )
-def build(data: Path, out: Path | None) -> None:
+@click.option(
+    "--transformer",
+    is_flag=True,
+    help="Also build the transformer tier's heads (needs the 'transformer' extra).",
+)
+def build(data: Path, out: Path | None, transformer: bool) -> None:
     """Retrain every shipped model from DATA, deterministically."""
+    if transformer:
+        from servicecraft.engine.learned.transformer import MISSING, available
+
+        if not available():  # before the fast build, not after it
+            raise click.ClickException(MISSING)
     try:
         from servicecraft.training.models import build as build_models
     except ImportError:
@@ -48,5 +58,9 @@ def build(data: Path, out: Path | None) -> None:
         )
     target = out or weights_dir()
     sizes = build_models(data, target)
+    if transformer:
+        from servicecraft.training.transformer import build_transformer
+
+        sizes.update(build_transformer(data, target))
     for name, size in sizes.items():
         click.echo(f"wrote {target / name} ({size / 1024:.0f} KiB)")
