@@ -36,6 +36,7 @@ bench: install
 
 accuracy: $(BIN)/.transformer
 	$(BIN)/python -m benchmarks.accuracy
+	$(BIN)/python -m benchmarks.transformer
 
 models: install
 	$(BIN)/servicecraft models build --data ../shared/data
