@@ -4,8 +4,8 @@
 
 Trains only on CC BY data (TyDiP, DCH-1), repeating the whole head build inside every outer
 fold (C and the L2 penalty chosen on the fold's training part only; the fast logits the
-politeness head trains on are out-of-fold within it). Stanford politeness is evaluation
-only, with the shipped heads. The fast tier's fold models run in a second process while this
+politeness head trains on are out-of-fold within it). Stanford politeness and EPITOME are
+evaluation only, with the shipped heads. The fast tier's fold models run in a second process while this
 one encodes; every text is encoded once and kept in memory.
 """
 
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from benchmarks.accuracy.evaluation import epitome_items, epitome_scores
 from benchmarks.accuracy.politeness import stanford_quartiles
 from servicecraft.engine.learned import LearnedSignals
 from servicecraft.engine.learned.transformer import (
@@ -92,6 +93,19 @@ def stanford(data: Path, signals: TransformerSignals) -> None:
         f"{(ours == truth).mean():.3f}",
         f"{(fast == truth).mean():.3f}",
         "in-domain linguistic features 0.782; human agreement 0.809",
+    )
+
+
+def epitome(data: Path, signals: TransformerSignals) -> None:
+    texts, truth = epitome_items(data)
+    ours = epitome_scores(timed("EPITOME, shipped heads", signals.empathy, texts), truth)
+    fast = epitome_scores(LearnedSignals.load().empathy(texts), truth)
+    row(
+        "Empathy, EPITOME emotional reactions (evaluation only; cut points 0.5 / 0.75)",
+        "accuracy / macro-F1",
+        "{:.3f} / {:.3f}".format(*ours),
+        "{:.3f} / {:.3f} (heuristic)".format(*fast),
+        "RoBERTa bi-encoder 0.794 / 0.745 (supervised on EPITOME)",
     )
 
 
@@ -175,6 +189,7 @@ def main() -> None:
         timed("TyDiP heads", tydip, polite, px, fast_polite)
         signals = TransformerSignals.load("cpu")
         stanford(args.data, signals)
+        epitome(args.data, signals)
         head, chosen = timed("DCH-1 heads", outcome_cv, dx, dialogues.targets)
         fast = timed("fast tier, DCH-1 folds (waited)", fast_outcomes.result)
         dch(dialogues.targets, head, chosen, fast)

@@ -15,15 +15,24 @@ from servicecraft.model import Conversation, Message
 from servicecraft.training.models import load_dch
 
 
-def epitome(data: Path, table: Table, signals: LearnedSignals) -> None:
+def epitome_items(data: Path) -> tuple[list[str], list[int]]:
+    """EPITOME's responses and their emotional-reaction levels (0 none, 1 weak, 2 strong)."""
     with (data / "epitome" / "emotional-reactions.csv").open(encoding="utf-8", newline="") as f:
         items = [(r["response_post"], int(r["level"])) for r in csv.DictReader(f)]
-    warmth = signals.empathy([t for t, _ in items])
-    # Fixed cut points, never fitted to EPITOME: weak below 0.5, strong from 0.75.
+    return [t for t, _ in items], [y for _, y in items]
+
+
+def epitome_scores(warmth: list[float], truth: list[int]) -> tuple[float, float]:
+    """Accuracy and macro-F1 of levels read off warmth at fixed cut points, never fitted to
+    EPITOME: weak from 0.5, strong from 0.75."""
     predicted = [0 if w < 0.5 else 1 if w < 0.75 else 2 for w in warmth]
-    truth = [y for _, y in items]
     accuracy = float(np.mean([p == t for p, t in zip(predicted, truth, strict=True)]))
-    macro = f1_score(truth, predicted, average="macro")
+    return accuracy, float(f1_score(truth, predicted, average="macro"))
+
+
+def epitome(data: Path, table: Table, signals: LearnedSignals) -> None:
+    texts, truth = epitome_items(data)
+    accuracy, macro = epitome_scores(signals.empathy(texts), truth)
     table.add(
         "Empathy, EPITOME emotional reactions (evaluation only; heuristic, cut points 0.5 / 0.75)",
         "accuracy / macro-F1",

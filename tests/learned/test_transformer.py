@@ -140,6 +140,41 @@ def test_outcomes_are_distributions_and_point_the_right_way(signals: Transformer
         assert good[name]["expected"] > bad[name]["expected"] + 0.3  # type: ignore[operator]
 
 
+def test_empathy_rewards_a_warm_reaction_over_information(signals: TransformerSignals) -> None:
+    # Paraphrases, none of them a prototype sentence, and none with the heuristic's care words
+    # in the warm ones: the encoder, not the word list, has to tell them apart.
+    warm = [
+        "Oh no, that must have been a horrible week for you.",
+        "I really feel for you, losing a pet is the worst.",
+        "What an awful thing to happen on your birthday.",
+    ]
+    cool = [
+        "The parcel is in the depot and goes out tomorrow.",
+        "Your plan renews on the first of each month.",
+        "Send the form to the address on page two.",
+    ]
+    # Every warm one above every cool one (the margin is thin for "What an awful thing...":
+    # the politeness half of the signal reads it as blunt).
+    assert min(signals.empathy(warm)) > max(signals.empathy(cool))
+    assert all(0.0 <= e <= 1.0 for e in signals.empathy(warm + cool))
+    assert signals.empathy([]) == []
+
+
+def test_one_warm_sentence_warms_a_long_reply(signals: TransformerSignals) -> None:
+    facts = (
+        "Your order left our warehouse on Tuesday. The courier has it now. Tracking updates"
+        " overnight. The invoice is attached."
+    )
+    warm = "I'm so sorry the wait has spoiled your plans. " + facts
+    assert signals.empathy([warm])[0] > signals.empathy([facts])[0] + 0.1
+
+
+def test_annotations_carry_the_tiers_empathy(signals: TransformerSignals) -> None:
+    _, empathy, _ = signals.annotate(TICKET)
+    agent_texts = [TICKET.messages[2].text, TICKET.messages[3].text]
+    assert _close(empathy[2:4], signals.empathy(agent_texts))
+
+
 def test_annotate_many_equals_annotate_one_by_one(signals: TransformerSignals) -> None:
     conversations = [RESOLVED, UNRESOLVED, TICKET, ONLY_AGENT, EMPTY, RESOLVED]
     together = signals.annotate_many(conversations)
@@ -200,6 +235,8 @@ def test_build_is_deterministic_on_a_slice(tmp_path: Path) -> None:
     with np.load(a) as heads:
         assert json.loads(json.dumps(heads["layers"].tolist())) == [1, 2, 3, 4, 5, 6]
         assert heads["outcome_weights"].shape == (5 * 6 * 384 + 12, 15)
+        assert heads["empathy_direction"].shape == (6 * 384,)
+        assert heads["empathy_scale"][0] > 0  # warmer sentences, higher P(warm)
 
 
 @needs_data

@@ -1,14 +1,17 @@
 """Train the transformer tier's heads (see servicecraft.engine.learned.transformer).
 
-Only CC BY data trains them: TyDiP English (politeness) and DCH-1 English (outcomes). The
-encoder stays frozen; its features are rounded to 4 decimals before any fit, every split has
-a fixed seed and every solver is deterministic, so the same data gives the same bytes on one
-machine. Hyper-parameters are chosen by an inner cross-validation on the training rows only,
-so the benchmark repeats the whole procedure inside each outer fold.
+Only CC BY data trains them: TyDiP English (politeness) and DCH-1 English (outcomes); the
+empathy direction comes from sentences written for this project. The encoder stays frozen;
+its features are rounded to 4 decimals before any fit, every split has a fixed seed and
+every solver is deterministic, so the same data gives the same bytes on one machine (and
+the same library versions). Hyper-parameters are chosen by an inner cross-validation on the
+training rows only, so the benchmark repeats the whole procedure inside each outer fold.
 
 - politeness: logistic regression on [6 layers of MiniLM ; the fast tier's logit]; the fast
   logits of the training items are out-of-fold (3 inner folds), as they will be in use: an
   in-sample n-gram logit is far too sure of itself, and the head would lean on it.
+- empathy: a direction between prototype sentences written for this project
+  (servicecraft.training.empathy), calibrated on the prototypes alone.
 - outcomes: the soft-label softmax of ``fit_softmax`` (the same objective), solved densely in
   the span of the training rows (an L2-penalised linear model's weights lie in that span), so
   11,532 columns cost what 1,000 do; its distributions are blended with the fast tier's at
@@ -36,6 +39,7 @@ from servicecraft.engine.learned.transformer import (
     load_encoder,
     softmax3,
 )
+from servicecraft.training.empathy import COOL, WARM, fit_empathy
 from servicecraft.training.models import (
     Dialogues,
     Politeness,
@@ -321,6 +325,7 @@ def build_transformer(
     dialogues = limited_dialogues(load_dch(data), limit)
     x = dialogue_matrix(model, dialogues, dch_turn_texts(data, limit))
     weights, bias, lam = fit_outcome_head(x, dialogues.targets, range(len(dialogues)))
+    empathy = fit_empathy(embed(model, WARM), embed(model, COOL))
     arrays = {
         "encoder": np.frombuffer(ENCODER.encode(), dtype=np.uint8),
         "layers": np.array(LAYERS, dtype=np.int32),
@@ -332,6 +337,9 @@ def build_transformer(
         "outcome_bias": bias.astype(np.float32),
         "outcome_lambda": np.array([lam], dtype=np.float32),
         "blend": np.array([BLEND], dtype=np.float32),
+        "empathy_direction": empathy["direction"].astype(np.float32),
+        "empathy_scale": np.array([empathy["scale"]], dtype=np.float32),
+        "empathy_bias": np.array([empathy["bias"]], dtype=np.float32),
         "sources": np.frombuffer(
             "\n".join(f"{k} {v}" for k, v in sorted(sources(data).items())).encode(),
             dtype=np.uint8,

