@@ -3,12 +3,12 @@
 No data set whose licence allows shipping labels empathy (EPITOME is evaluation only), so the
 direction comes from two short lists written here, under the project's own licence: sentences
 that react to the other person's feelings, and sentences that inform, ask or instruct without
-doing so. Both mix customer service with peer support, the two places the engine meets.
+doing so. Both lists mix customer service with peer support.
 
-A sentence's score is its cosine with the mean warm prototype minus its cosine with the mean
-cool one (one dot product with the difference of the means). The logistic calibration that
-turns the score into P(warm) is fitted on leave-one-out scores of the prototypes themselves,
-so a prototype never scores against itself; EPITOME plays no part.
+A sentence's score is its mean cosine with the warm prototypes minus its mean cosine with the
+cool ones: one dot product with the difference of the two means of unit vectors. The
+logistic calibration that turns the score into P(warm) is fitted on leave-one-out scores of
+the prototypes themselves, so a prototype never scores against itself; EPITOME plays no part.
 """
 
 from __future__ import annotations

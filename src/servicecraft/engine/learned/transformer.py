@@ -17,8 +17,8 @@ the last one alone, which is tuned for topical similarity.
   the fast tier's distributions (equal weights, fixed in advance: no fast predictions of the
   training dialogues are needed, and the two tiers' errors differ);
 - empathy: the mean of the fast tier's documented heuristic (fed with this tier's
-  politeness) and P(warm) of the message's warmest sentence, from its cosine with a direction
-  between prototype sentences written for this project (see servicecraft.training.empathy).
+  politeness) and P(warm) of the message's warmest sentence, from its mean cosine with warm
+  prototype sentences less that with cool ones (see servicecraft.training.empathy).
 
 torch and sentence-transformers are imported only when the tier is loaded.
 """
@@ -294,7 +294,8 @@ class TransformerSignals:
         return self.annotate_many([conversation])[0]
 
     def annotate_many(self, conversations: Sequence[Conversation]) -> list[Annotation]:
-        """As ``annotate`` for each, with every message of all of them in one encoder pass."""
+        """As ``annotate`` for each: every message of all of them in one encoder pass, then
+        the sentences of the agents' multi-sentence messages in one more."""
         every = [m for c in conversations for m in c.messages]
         texts = [m.text for m in every]
         agents = [k for k, m in enumerate(every) if m.role == "agent"]
