@@ -164,10 +164,19 @@ def speed(data: Path, device: str, signals: TransformerSignals) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/data"))
+    parser.add_argument(
+        "--speed-only",
+        action="store_true",
+        help="only the speed rows, CPU and (when present) GPU: about a minute, for a lent GPU",
+    )
     args = parser.parse_args()
     import torch
 
     began = time.perf_counter()
+    if args.speed_only:
+        speeds(args.data, torch.get_num_threads())
+        report(began)
+        return
     polite, dialogues = load_tydip(args.data), load_dch(args.data)
     threads = torch.get_num_threads()
     context = multiprocessing.get_context("spawn")
@@ -194,11 +203,21 @@ def main() -> None:
         fast = timed("fast tier, DCH-1 folds (waited)", fast_outcomes.result)
         dch(dialogues.targets, head, chosen, fast)
     torch.set_num_threads(threads)
-    speed(args.data, f"CPU ({threads} threads)", signals)
+    speeds(args.data, threads)
+    report(began)
+
+
+def speeds(data: Path, threads: int) -> None:
+    import torch
+
+    speed(data, f"CPU ({threads} threads)", TransformerSignals.load("cpu"))
     if torch.cuda.is_available():
-        speed(args.data, torch.cuda.get_device_name(), TransformerSignals.load("cuda"))
+        speed(data, torch.cuda.get_device_name(), TransformerSignals.load("cuda"))
     else:
         print("  no GPU on this machine", flush=True)
+
+
+def report(began: float) -> None:
     print(f"\n(whole run {time.perf_counter() - began:.0f} s)\n")
     print("| task | metric | transformer tier | fast tier, same run | published anchors |")
     print("| --- | --- | --- | --- | --- |")
