@@ -91,6 +91,19 @@ def test_loads_with_the_network_unreachable() -> None:
     assert 0.5 < float(out.stdout.strip().splitlines()[-1]) <= 1
 
 
+def test_heads_from_an_older_build_fail_with_the_rebuild_command(tmp_path: Path) -> None:
+    from servicecraft.engine.learned import read_weights
+    from servicecraft.training.models import write_arrays
+
+    heads = read_weights(weights_dir() / "transformer.npz")
+    old = {k: v for k, v in heads.items() if not k.startswith("empathy_")}
+    write_arrays(tmp_path / "transformer.npz", old)
+    with pytest.raises(ValueError, match="lacks empathy_bias, empathy_direction, empathy_scale"):
+        TransformerSignals.load("cpu", str(tmp_path))
+    with pytest.raises(ValueError, match="servicecraft models build --transformer"):
+        TransformerSignals.load("cpu", str(tmp_path))  # a failed load is not cached
+
+
 def test_engine_imports_no_torch_and_missing_extra_is_one_line() -> None:
     code = (
         "import sys\n"

@@ -60,6 +60,20 @@ N_OUTCOME = 5 * WIDTH + N_SHAPE
 BLEND = 0.5  # weight of this tier's outcome distributions against the fast tier's
 FLOOR = 1e-4  # the fast tier rounds its distributions to 4 decimals: keep log() finite
 BATCH = {"cpu": 64, "cuda": 256}  # messages per forward pass
+# The arrays TransformerSignals reads.
+HEADS = frozenset(
+    [
+        "polite_weights",
+        "polite_fast",
+        "polite_bias",
+        "outcome_weights",
+        "outcome_bias",
+        "blend",
+        "empathy_direction",
+        "empathy_scale",
+        "empathy_bias",
+    ]
+)
 Floats = npt.NDArray[np.float64]
 Floats32 = npt.NDArray[np.float32]
 # Where a message splits into sentences for empathy: after . ! ? and at line breaks. A long
@@ -134,12 +148,6 @@ def embed(model: Any, texts: Sequence[str], batch_size: int | None = None) -> Fl
 def sentences(text: str) -> list[str]:
     """A message's sentences, or the message itself when it has no break."""
     return [s for s in SENTENCE.split(text) if s.strip()] or [text]
-
-
-def split_sentences(texts: Sequence[str]) -> tuple[list[list[str]], list[str]]:
-    """Each text's sentences, and the sentences of the texts with several, in order."""
-    split = [sentences(t) for t in texts]
-    return split, [s for parts in split if len(parts) > 1 for s in parts]
 
 
 def unit(x: npt.NDArray[Any]) -> Floats:
@@ -266,24 +274,23 @@ class TransformerSignals:
         """Warmth in [0, 1] per text (see the module's notes)."""
         if not texts:
             return []
-        split, extra = split_sentences(texts)
-        embedded = np.vstack([self.embed(texts), self.embed(extra)])
-        polite = self._polite_of(embedded[: len(texts)], self._fast.politeness(texts))
-        warmth: list[float] = self._warmth(texts, split, embedded, polite).tolist()
+        embedded = self.embed(texts)
+        polite = self._polite_of(embedded, self._fast.politeness(texts))
+        warmth: list[float] = self._warmth(texts, embedded, polite).tolist()
         return warmth
 
-    def _warmth(
-        self, texts: Sequence[str], split: list[list[str]], embedded: Floats32, polite: Floats
-    ) -> Floats:
+    def _warmth(self, texts: Sequence[str], embedded: Floats32, polite: Floats) -> Floats:
         """The heuristic and the warmest sentence's P(warm), averaged. ``embedded`` holds the
-        texts, then the sentences of each text that has several (``split_sentences``)."""
-        scores = unit(embedded) @ self._warm_direction
-        best = scores[: len(texts)].copy()
-        at = len(texts)
-        for i, parts in enumerate(split):
-            if len(parts) > 1:
-                best[i] = scores[at : at + len(parts)].max()
-                at += len(parts)
+        texts' own features; the sentences of the texts that have several go through the
+        encoder in one more pass (batched with whole messages, they would be padded to them)."""
+        best = unit(embedded) @ self._warm_direction
+        split = [sentences(t) for t in texts]
+        several = [i for i, parts in enumerate(split) if len(parts) > 1]
+        pieces = unit(self.embed([s for i in several for s in split[i]])) @ self._warm_direction
+        at = 0
+        for i in several:
+            best[i] = pieces[at : at + len(split[i])].max()
+            at += len(split[i])
         warm = 1.0 / (1.0 + np.exp(-(self._warm_scale * best + self._warm_bias)))
         heuristic = np.array([empathy_of(t, float(p)) for t, p in zip(texts, polite, strict=True)])
         result: Floats = (0.5 * heuristic + 0.5 * warm).round(4)
@@ -294,20 +301,15 @@ class TransformerSignals:
         return self.annotate_many([conversation])[0]
 
     def annotate_many(self, conversations: Sequence[Conversation]) -> list[Annotation]:
-        """As ``annotate`` for each: every message of all of them in one encoder pass, then
-        the sentences of the agents' multi-sentence messages in one more."""
+        """As ``annotate`` for each: every message of all of them in one encoder pass (and the
+        sentences of the agents' multi-sentence messages in one more, for empathy)."""
         every = [m for c in conversations for m in c.messages]
         texts = [m.text for m in every]
-        agents = [k for k, m in enumerate(every) if m.role == "agent"]
-        mine = [texts[k] for k in agents]
-        split, extra = split_sentences(mine)
-        # Two passes: sentences batched with whole messages would be padded to their length.
-        embedded = np.vstack([self.embed(texts), self.embed(extra)])
+        embedded = self.embed(texts)
         fast = self._fast.annotate_many(conversations)
-        fast_polite = [0.5 if p is None else p for f in fast for p in f[0]]
-        polite = self._polite_of(embedded[: len(texts)], fast_polite)
-        rows = np.concatenate([np.array(agents, dtype=np.intp), len(texts) + np.arange(len(extra))])
-        warm = self._warmth(mine, split, embedded[rows], polite[agents])
+        polite = self._polite_of(embedded, [0.5 if p is None else p for f in fast for p in f[0]])
+        agents = [k for k, m in enumerate(every) if m.role == "agent"]
+        warm = self._warmth([texts[k] for k in agents], embedded[agents], polite[agents])
         warmth: list[float | None] = [None] * len(texts)
         for k, w in zip(agents, warm.tolist(), strict=True):
             warmth[k] = w
@@ -332,7 +334,14 @@ class TransformerSignals:
 @cache
 def _load(device: str, directory: str | None) -> TransformerSignals:
     folder = Path(directory) if directory else weights_dir()
-    heads = read_weights(folder / "transformer.npz")
+    path = folder / "transformer.npz"
+    heads = read_weights(path)
+    missing = sorted(HEADS - heads.keys())
+    if missing:  # heads from an older build: say so before loading the encoder
+        raise ValueError(
+            f"{path} lacks {', '.join(missing)}: rebuild it with "
+            "servicecraft models build --transformer"
+        )
     # The fast tier from the same folder when it was built there too (models build --out).
     own = directory if (folder / "politeness.npz").is_file() else None
     return TransformerSignals(load_encoder(device), heads, LearnedSignals.load(own), device)
