@@ -1,12 +1,12 @@
 """Accuracy and speed of the transformer tier, with the fast tier's numbers from the same run.
 
-    python -m benchmarks.transformer [--data ../shared/data]
+    python -m benchmarks.transformer [--data ../shared/data] [--speed-only]
 
 Trains only on CC BY data (TyDiP, DCH-1), repeating the whole head build inside every outer
 fold (C and the L2 penalty chosen on the fold's training part only; the fast logits the
 politeness head trains on are out-of-fold within it). Stanford politeness and EPITOME are
-evaluation only, with the shipped heads. The fast tier's fold models run in a second process while this
-one encodes; every text is encoded once and kept in memory.
+evaluation only, with the shipped heads. The fast tier's fold models run in a second process
+while this one encodes; every text is encoded once and kept in memory.
 """
 
 from __future__ import annotations
