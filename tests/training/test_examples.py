@@ -13,8 +13,12 @@ from typing import Any
 import pytest
 import yaml
 
+from servicecraft.engine.rubric import load_rubric
+from servicecraft.model import Metrics
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "src" / "servicecraft" / "training" / "examples"
+PAIRS = ROOT / "tests" / "engine" / "contrast_pairs.yaml"
 
 # detector -> (role whose message is labelled, label set, minimum number of examples)
 DETECTORS: dict[str, tuple[str, set[int], int]] = {
@@ -90,3 +94,78 @@ def test_counts_balance_and_splits(path: Path) -> None:
         test = sum(e["split"] == "test" for e in in_label)
         assert test >= 5 and len(in_label) - test >= 5, (label, test)
         assert 0.18 <= test / len(in_label) <= 0.32, (label, test, len(in_label))
+
+
+def test_every_detector_has_examples() -> None:
+    assert {p.stem for p in FILES} == set(DETECTORS)
+
+
+# --- contrasting pairs (tests/engine/contrast_pairs.yaml) ----------------------------------
+
+METRIC_TYPES: dict[str, tuple[type, ...]] = {
+    "handoffs": (int,),
+    "one_touch": (bool,),
+    "customer_messages_before_straight_answer": (int, type(None)),
+}
+
+
+def _pairs() -> list[dict[str, Any]]:
+    data = yaml.safe_load(PAIRS.read_text(encoding="utf-8"))
+    assert isinstance(data, dict) and set(data) == {"pairs"}
+    pairs = data["pairs"]
+    assert isinstance(pairs, list)
+    return pairs
+
+
+def test_metric_names_are_metrics_fields() -> None:
+    assert set(METRIC_TYPES) <= set(Metrics.__dataclass_fields__)
+
+
+def test_contrast_pairs_schema() -> None:
+    skills = set(load_rubric().skills)
+    ids = set()
+    for pair in _pairs():
+        where = pair.get("id")
+        assert isinstance(where, str) and where not in ids, where
+        ids.add(where)
+        assert set(pair) <= {"id", "skill", "metric", "split", "better", "worse"}, where
+        assert pair["skill"] in skills, where
+        assert pair["split"] in ("dev", "test"), where
+        for side in ("better", "worse"):
+            messages = pair[side]
+            assert 2 <= len(messages) <= 5, (where, side)
+            assert {m["role"] for m in messages} == {"customer", "agent"}, (where, side)
+            for m in messages:
+                assert set(m) == {"role", "text"}, (where, side)
+                assert isinstance(m["text"], str) and m["text"].strip(), (where, side)
+        assert pair["better"] != pair["worse"], where
+        if "metric" in pair:
+            metric = pair["metric"]
+            assert set(metric) == {"name", "better", "worse"}, where
+            kinds = METRIC_TYPES[metric["name"]]
+            for side in ("better", "worse"):
+                value = metric[side]
+                assert isinstance(value, kinds), (where, side)
+                # bool is an int in Python: a count must not be written true/false.
+                assert bool not in kinds or isinstance(value, bool), (where, side)
+                if kinds[0] is int:
+                    assert not isinstance(value, bool), (where, side)
+            assert metric["better"] != metric["worse"], where
+
+
+def test_contrast_pairs_coverage_and_split() -> None:
+    pairs = _pairs()
+    per_skill = Counter(p["skill"] for p in pairs if "metric" not in p)
+    per_metric = Counter(p["metric"]["name"] for p in pairs if "metric" in p)
+    assert set(per_skill) == set(load_rubric().skills)
+    assert min(per_skill.values()) >= 6, per_skill
+    assert set(per_metric) == set(METRIC_TYPES)
+    assert min(per_metric.values()) >= 4, per_metric
+    assert len(pairs) >= 60
+    test = sum(p["split"] == "test" for p in pairs)
+    assert 0.28 <= test / len(pairs) <= 0.38, test
+    # No conversation may appear twice: a pair in test must not be a copy of one in dev.
+    texts = Counter(
+        tuple(m["text"] for m in p[side]) for p in pairs for side in ("better", "worse")
+    )
+    assert [t for t, n in texts.items() if n > 1] == []
