@@ -43,8 +43,8 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def _key(text: str) -> str:
-    """Texts that differ only in case or spacing count as the same text."""
-    return " ".join(text.lower().split())
+    """Texts that differ only in case, spacing or punctuation count as the same text."""
+    return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
 def test_every_file_is_a_known_detector() -> None:
