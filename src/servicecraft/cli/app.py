@@ -83,8 +83,8 @@ def import_command(
     if report.rejected > SHOWN_REJECTIONS:
         click.echo(f"... and {report.rejected - SHOWN_REJECTIONS} more rejected", err=True)
     click.echo(
-        f"imported {report.imported}, updated {report.updated}, unchanged {report.skipped}, "
-        f"rejected {report.rejected} in {elapsed:.1f}s",
+        f"read {report.read}: imported {report.imported}, updated {report.updated}, "
+        f"unchanged {report.unchanged}, rejected {report.rejected} in {elapsed:.1f}s",
         err=True,
     )
     if report.rejected:

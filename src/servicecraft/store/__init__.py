@@ -19,7 +19,9 @@ from servicecraft.store.schema import (
     SurveyLink,
     Team,
     User,
+    WebSession,
     WeeklyStats,
+    name_key,
 )
 
 __all__ = [
@@ -40,8 +42,10 @@ __all__ = [
     "SurveyLink",
     "Team",
     "User",
+    "WebSession",
     "WeeklyStats",
     "database_url",
+    "name_key",
     "open_database",
     "rebuild_aggregates",
     "refresh_aggregates",

@@ -63,8 +63,10 @@ class ImportRejection(BaseModel):
 class ImportResult(BaseModel):
     imported: int
     updated: int  # stored before with other content: scored again and replaced
-    skipped: int  # stored before with the same content: nothing added
+    skipped: int  # stored before with the same content: nothing added (same as unchanged)
+    unchanged: int
     rejected: int
+    read: int = Field(description="records read: imported + updated + unchanged + rejected")
     rejections: list[ImportRejection]
 
 

@@ -410,6 +410,8 @@ def run_import(db: Any, data: bytes) -> dict[str, Any]:
         "imported": int(attr(result, "imported", 0) or 0),
         "updated": int(attr(result, "updated", 0) or 0),
         "skipped": int(attr(result, "skipped", 0) or 0),
+        "unchanged": int(attr(result, "unchanged", 0) or 0),
         "rejected": len(rejections),
+        "read": int(attr(result, "read", 0) or 0),
         "rejections": rejections,
     }
