@@ -93,7 +93,8 @@ def parse_raw(raw: RawRecord) -> Conversation | Rejection:
                 raw.source,
                 raw.location,
                 f"the conversation's text is {size:,} characters long; at most "
-                f"{MAX_CONVERSATION_CHARS:,} are scored (split it, or shorten its longest messages)",
+                f"{MAX_CONVERSATION_CHARS:,} are scored (split it, or shorten "
+                "its longest messages)",
             )
     return parsed
 
