@@ -5,12 +5,20 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from servicecraft.importers import FORMATS, SourceError, detect_format
 from servicecraft.store import ENV_URL, Database, database_url, open_database
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from servicecraft.store import User
 
 SECRET_ENV = "SERVICECRAFT_SECRET_KEY"
 DEMO_DB = "servicecraft-demo.db"
@@ -246,3 +254,55 @@ def users_add(
     finally:
         db.close()
     click.echo(f"created {role} login {username!r}", err=True)
+
+
+@users.command("password")
+@click.argument("username")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The new password (prompted if not given).",
+)
+@db_option
+def users_password(username: str, password: str, url: str | None) -> None:
+    """Set a login's password; every open session of that login ends."""
+    from servicecraft.service.auth import set_password
+
+    if len(password) < 10:
+        raise click.ClickException("use a password of at least 10 characters")
+    with _user(url, username) as (session, user):
+        set_password(session, user, password)
+    click.echo(f"password of {username!r} changed; their sessions ended", err=True)
+
+
+@users.command("disable")
+@click.argument("username")
+@db_option
+def users_disable(username: str, url: str | None) -> None:
+    """Disable a login: it cannot log in, its sessions end, its API tokens stop working."""
+    from servicecraft.service.auth import disable_user
+
+    with _user(url, username) as (session, user):
+        disable_user(session, user)
+    click.echo(f"login {username!r} disabled", err=True)
+
+
+@contextmanager
+def _user(url: str | None, username: str) -> Iterator[tuple[Session, User]]:
+    from sqlalchemy import select
+
+    from servicecraft.store import User
+
+    db = _open(url)
+    try:
+        with db.session() as session:
+            user = session.execute(
+                select(User).where(User.username == username)
+            ).scalar_one_or_none()
+            if user is None:
+                raise click.ClickException(f"no user named {username!r}")
+            yield session, user
+    finally:
+        db.close()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from servicecraft.service import auth
 from servicecraft.service.access import landing_path, may_import, may_manage_all_tokens, viewer_for
 from servicecraft.store import User
-from servicecraft.web.deps import DB, Me, log_in
+from servicecraft.web.deps import DB, Me, log_in, log_out
 from servicecraft.web.security import check_csrf, csrf_token
 
 router = APIRouter(include_in_schema=False)
@@ -69,16 +69,16 @@ def login(
             "user": None,
         }
         return templates.TemplateResponse(request, "login.html", context, status_code=status)
-    log_in(request, user)
+    log_in(request, session, user)
     return RedirectResponse(_safe_next(next) or landing_path(viewer_for(user)), status_code=303)
 
 
 @router.post("/logout")
 def logout(
-    request: Request, csrf_token_: Annotated[str, Form(alias="csrf_token")] = ""
+    request: Request, session: DB, csrf_token_: Annotated[str, Form(alias="csrf_token")] = ""
 ) -> Response:
     check_csrf(request, csrf_token_)
-    request.session.clear()
+    log_out(request, session)
     return RedirectResponse("/login", status_code=303)
 
 
