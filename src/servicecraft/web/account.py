@@ -11,6 +11,7 @@ from sqlalchemy import select
 from servicecraft.service import auth
 from servicecraft.service.access import landing_path, may_import, may_manage_all_tokens, viewer_for
 from servicecraft.store import User
+from servicecraft.web.bounds import MAX_ID, PathId
 from servicecraft.web.deps import DB, Me, log_in, log_out
 from servicecraft.web.security import check_csrf, csrf_token
 
@@ -111,7 +112,7 @@ def create_token(
     me: Me,
     name: Annotated[str, Form(max_length=80)] = "",
     scopes: Annotated[list[str] | None, Form()] = None,
-    user_id: Annotated[int | None, Form()] = None,
+    user_id: Annotated[int | None, Form(ge=-MAX_ID, le=MAX_ID)] = None,
     csrf_token_: Annotated[str, Form(alias="csrf_token")] = "",
 ) -> Response:
     check_csrf(me.request, csrf_token_)
@@ -133,7 +134,7 @@ def create_token(
 
 @router.post("/tokens/{token_id}/revoke")
 def revoke(
-    me: Me, token_id: int, csrf_token_: Annotated[str, Form(alias="csrf_token")] = ""
+    me: Me, token_id: PathId, csrf_token_: Annotated[str, Form(alias="csrf_token")] = ""
 ) -> Response:
     check_csrf(me.request, csrf_token_)
     owner = None if may_manage_all_tokens(me.viewer) else me.user.id

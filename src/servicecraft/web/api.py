@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -14,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from servicecraft.service import auth, dashboards
 from servicecraft.service.access import may_import, viewer_for
 from servicecraft.web import views
+from servicecraft.web.bounds import DateFilter, IdFilter, Page, PathId
 from servicecraft.web.deps import DB, Current, LoginRequired
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
@@ -85,11 +85,11 @@ class Summary(BaseModel):
 )
 def list_conversations(
     me: Reader,
-    person_id: int | None = None,
-    team_id: int | None = None,
-    department_id: int | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    person_id: IdFilter = None,
+    team_id: IdFilter = None,
+    department_id: IdFilter = None,
+    date_from: DateFilter = None,
+    date_to: DateFilter = None,
     skill: Annotated[
         str | None, Query(description="filter on this skill's score instead of overall")
     ] = None,
@@ -97,7 +97,7 @@ def list_conversations(
     max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     metric: Annotated[str | None, Query(description="one of " + ", ".join(views.METRICS))] = None,
     outcome: Annotated[str | None, Query(description="one of " + ", ".join(views.OUTCOMES))] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     filters = views.search_filters(
@@ -118,19 +118,19 @@ def list_conversations(
     return views.api_page(result, page, page_size)
 
 
-@router.get("/conversations/{conversation_id}", summary="One scored conversation")
+@router.get("/conversations/{conversation_id:path}", summary="One scored conversation")
 def get_conversation(me: Reader, conversation_id: str) -> dict[str, Any]:
     data = dashboards.conversation_detail(me.session, me.viewer, conversation_id)
     return views.api_conversation(data)
 
 
 @router.get("/people/{person_id}/summary", summary="A person's scores", response_model=Summary)
-def person_summary(me: Reader, person_id: int) -> dict[str, Any]:
+def person_summary(me: Reader, person_id: PathId) -> dict[str, Any]:
     return views.api_person_summary(dashboards.person_profile(me.session, me.viewer, person_id))
 
 
 @router.get("/teams/{team_id}/summary", summary="A team's scores", response_model=Summary)
-def team_summary(me: Reader, team_id: int) -> dict[str, Any]:
+def team_summary(me: Reader, team_id: PathId) -> dict[str, Any]:
     return views.api_team_summary(dashboards.team_detail(me.session, me.viewer, team_id))
 
 

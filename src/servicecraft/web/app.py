@@ -103,6 +103,9 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if exc.errors() and all(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+            # An id in the address that no row can have (not a number, or >= 2**63).
+            return _error_page(request, 404, "Not found", "There is nothing at this address.")
         if _is_api(request):
             return JSONResponse({"detail": exc.errors()}, status_code=422)
         return _error_page(

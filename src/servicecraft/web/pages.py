@@ -8,7 +8,6 @@ in its thread pool.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -17,6 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from servicecraft.service import dashboards
 from servicecraft.service.access import landing_path, sees_organisation
 from servicecraft.web import views
+from servicecraft.web.bounds import DateFilter, IdFilter, Page, PathId
 from servicecraft.web.deps import Me
 
 router = APIRouter(include_in_schema=False)
@@ -59,7 +59,7 @@ def organisation(me: Me) -> Response:
 
 
 @router.get("/departments/{department_id}")
-def department(me: Me, department_id: int, sort: str | None = None) -> Response:
+def department(me: Me, department_id: PathId, sort: str | None = None) -> Response:
     sort = _sort(sort)
     data = dashboards.department_detail(me.session, me.viewer, department_id, sort=sort)
     ctx = views.group(data, "department", sort)
@@ -69,7 +69,7 @@ def department(me: Me, department_id: int, sort: str | None = None) -> Response:
 
 
 @router.get("/teams/{team_id}")
-def team(me: Me, team_id: int, sort: str | None = None) -> Response:
+def team(me: Me, team_id: PathId, sort: str | None = None) -> Response:
     sort = _sort(sort)
     data = dashboards.team_detail(me.session, me.viewer, team_id, sort=sort)
     ctx = views.group(data, "team", sort)
@@ -79,13 +79,13 @@ def team(me: Me, team_id: int, sort: str | None = None) -> Response:
 
 
 @router.get("/people/{person_id}")
-def person(me: Me, person_id: int) -> Response:
+def person(me: Me, person_id: PathId) -> Response:
     data = dashboards.person_profile(me.session, me.viewer, person_id)
     section = "person" if me.viewer.person_id == person_id else "organisation"
     return _render(me, "person.html", section=section, **views.person(data))
 
 
-@router.get("/conversations/{conversation_id}")
+@router.get("/conversations/{conversation_id:path}")  # ids may contain "/"
 def conversation(me: Me, conversation_id: str, skill: str = "all") -> Response:
     data = dashboards.conversation_detail(me.session, me.viewer, conversation_id)
     return _render(me, "conversation.html", section="search", **views.conversation(data, skill))
@@ -102,17 +102,17 @@ def hindrances(me: Me) -> Response:
 @router.get("/search")
 def search(
     me: Me,
-    person_id: Annotated[int | None, Query()] = None,
-    team_id: Annotated[int | None, Query()] = None,
-    department_id: Annotated[int | None, Query()] = None,
-    date_from: Annotated[date | None, Query()] = None,
-    date_to: Annotated[date | None, Query()] = None,
+    person_id: IdFilter = None,
+    team_id: IdFilter = None,
+    department_id: IdFilter = None,
+    date_from: DateFilter = None,
+    date_to: DateFilter = None,
     skill: Annotated[str | None, Query()] = None,
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     metric: Annotated[str | None, Query()] = None,
     outcome: Annotated[str | None, Query()] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: Page = 1,
 ) -> Response:
     filters = views.search_filters(
         person_id=person_id,

@@ -9,7 +9,7 @@ from html import escape
 from importlib.resources import files
 from itertools import pairwise
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
@@ -141,6 +141,12 @@ def week_labels(weeks: Iterable[Any]) -> list[str]:
     return out
 
 
+def url_part(value: Any) -> str:
+    """Percent-encode a value for a URL, '/' included: an id like 'x/../../tokens' must stay
+    one path segment (Jinja's own filter leaves '/' as it is)."""
+    return quote(str(value), safe="")
+
+
 def make_templates() -> Jinja2Templates:
     directory = str(files("servicecraft.web") / "templates")
     templates = Jinja2Templates(directory=directory)
@@ -149,6 +155,7 @@ def make_templates() -> Jinja2Templates:
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.filters.update(pill=pill, pct=pct, num=num, when=when, band=band, duration=duration)
+    env.filters["urlencode"] = url_part
     env.globals.update(
         charts=charts,
         qs=qs,
