@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from servicecraft.service import auth
+from servicecraft.service import auth, users
 from servicecraft.store import LoginAttempt, User, open_database
 from tests.web.conftest import PASSWORD, close_db, csrf_of
 
@@ -45,12 +45,10 @@ def test_password_change_and_disabling_end_every_session(
     assert c.get("/hindrances").status_code == 200
     db = open_database(org.url, migrate=False)
     try:
-        with db.session() as s:
-            user = s.execute(select(User).where(User.username == "lead")).scalar_one()
-            if change == "password":
-                auth.set_password(s, user, NEW_PASSWORD)
-            else:
-                auth.disable_user(s, user)
+        if change == "password":
+            users.set_password(db, "lead", NEW_PASSWORD)
+        else:
+            users.set_disabled(db, "lead", True)
     finally:
         close_db(db)
     r = c.get("/hindrances", follow_redirects=False)

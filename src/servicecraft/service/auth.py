@@ -185,20 +185,6 @@ def end_sessions(session: Session, user_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    """Change a password: every open session of the user ends (API tokens are kept)."""
-    user.password_hash = hash_password(password)
-    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
-    session.commit()
-
-
-def disable_user(session: Session, user: User) -> None:
-    """Disable a login: it cannot log in, its sessions end, its API tokens stop working."""
-    user.disabled_at = _now()
-    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
-    session.commit()
-
-
 def purge_sessions(session: Session) -> int:
     """Delete expired sessions (they no longer open anything)."""
     result = session.execute(
@@ -321,7 +307,6 @@ __all__ = [
     "TokenCheck",
     "authenticate",
     "create_token",
-    "disable_user",
     "end_session",
     "end_sessions",
     "hash_password",
@@ -331,7 +316,6 @@ __all__ = [
     "purge_sessions",
     "revoke_token",
     "session_user",
-    "set_password",
     "start_session",
     "verify_password",
     "verify_token",

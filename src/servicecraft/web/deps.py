@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
 
-from servicecraft.service import auth
-from servicecraft.service.access import viewer_for
-from servicecraft.service.viewer import Viewer
+from servicecraft.service import Session, auth
+from servicecraft.service.policy import Viewer, capabilities, viewer_for
+from servicecraft.service.users import User
 from servicecraft.web.security import csrf_token
 
 
@@ -27,7 +26,7 @@ def db_session(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(db_session)]
 
 
-def log_in(request: Request, session: Session, user: Any) -> None:
+def log_in(request: Request, session: Session, user: User) -> None:
     """Start a server-side session: the signed cookie carries only its random token, so
     logging out (or a password change, or disabling the login) ends it for every copy."""
     request.session.clear()  # a fresh session at login: no fixation of a pre-login one
@@ -44,7 +43,7 @@ def log_out(request: Request, session: Session) -> None:
 class Current:
     """The logged-in user, their Viewer, and the request's database session."""
 
-    user: Any
+    user: User
     viewer: Viewer
     session: Session
     request: Request
@@ -54,6 +53,7 @@ class Current:
         return {
             "user": self.user,
             "viewer": self.viewer,
+            "can": capabilities(self.viewer),
             "csrf": csrf_token(self.request),
             **values,
         }

@@ -1,7 +1,7 @@
-"""caseless department keys, disabled logins, server-side web sessions
+"""caseless department keys, server-side web sessions (users.disabled_at: 0009)
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
@@ -37,8 +37,6 @@ def upgrade() -> None:
     with op.batch_alter_table("departments") as batch:
         batch.alter_column("name_key", existing_type=sa.String(length=400), nullable=False)
         batch.create_unique_constraint("uq_departments_name_key", ["name_key"])
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("disabled_at", sa.DateTime(), nullable=True))
     op.create_table(
         "web_sessions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -56,8 +54,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("web_sessions")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("disabled_at")
     with op.batch_alter_table("departments") as batch:
         batch.drop_constraint("uq_departments_name_key", type_="unique")
         batch.drop_column("name_key")
