@@ -85,6 +85,18 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class DataVersion(Base):
+    """One row: a number that grows whenever the aggregates change (import, survey answer).
+
+    Every server process caches dashboard figures against it, so a cache is one indexed
+    read from fresh, whichever process or command imported.
+    """
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
 class ApiToken(Base):
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,4 @@
-"""caseless department keys, server-side web sessions (users.disabled_at: 0009)
+"""caseless department keys, server-side web sessions, data version (users.disabled_at: 0009)
 
 Revision ID: 0005
 Revises: 0009
@@ -50,9 +50,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("web_sessions") as batch:
         batch.create_index("ix_web_sessions_user_id", ["user_id"])
+    version = op.create_table(
+        "data_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.bulk_insert(version, [{"id": 1, "version": 0}])
 
 
 def downgrade() -> None:
+    op.drop_table("data_version")
     op.drop_table("web_sessions")
     with op.batch_alter_table("departments") as batch:
         batch.drop_constraint("uq_departments_name_key", type_="unique")
