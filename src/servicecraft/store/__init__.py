@@ -9,6 +9,7 @@ from servicecraft.store.schema import (
     Base,
     Conversation,
     ConversationDocument,
+    DataVersion,
     Department,
     Hindrance,
     HindranceRow,
@@ -19,7 +20,9 @@ from servicecraft.store.schema import (
     SurveyLink,
     Team,
     User,
+    WebSession,
     WeeklyStats,
+    name_key,
 )
 
 __all__ = [
@@ -29,6 +32,7 @@ __all__ = [
     "Base",
     "Conversation",
     "ConversationDocument",
+    "DataVersion",
     "Database",
     "Department",
     "Hindrance",
@@ -40,8 +44,10 @@ __all__ = [
     "SurveyLink",
     "Team",
     "User",
+    "WebSession",
     "WeeklyStats",
     "database_url",
+    "name_key",
     "open_database",
     "rebuild_aggregates",
     "refresh_aggregates",
