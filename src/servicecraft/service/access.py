@@ -56,3 +56,47 @@ def may_manage_all_tokens(viewer: Viewer) -> bool:
 
 def sees_organisation(viewer: Viewer) -> bool:
     return viewer.role in ("admin", "reviewer")
+
+
+# Human review (issue 9). A review grades a conversation; the conversation's scope
+# (person, team, department) decides who may grade it, dispute it, or settle a dispute.
+
+
+def may_review(
+    viewer: Viewer, person_id: int | None, team_id: int | None, department_id: int | None
+) -> bool:
+    """Reviewers and admins grade any conversation; leads those of their team or department."""
+    from servicecraft.service.listings import may_see
+
+    if viewer.role in ("admin", "reviewer"):
+        return True
+    return viewer.role == "lead" and may_see(viewer, person_id, team_id, department_id)
+
+
+def may_dispute(viewer: Viewer, person_id: int | None) -> bool:
+    """Only the agent whose conversation was reviewed disputes (and acknowledges) a review."""
+    return viewer.role == "agent" and person_id is not None and viewer.person_id == person_id
+
+
+def may_resolve(
+    viewer: Viewer,
+    reviewer_id: int | None,
+    person_id: int | None,
+    team_id: int | None,
+    department_id: int | None,
+) -> bool:
+    """The review's own reviewer, a lead over the conversation, or an admin settles a dispute."""
+    if viewer.user_id is not None and viewer.user_id == reviewer_id:
+        return True
+    return viewer.role in ("admin", "lead") and may_review(
+        viewer, person_id, team_id, department_id
+    )
+
+
+def may_run_calibration(viewer: Viewer) -> bool:
+    """Leads and admins run calibration sessions, calibrate the rubric and rescore."""
+    return viewer.role in ("admin", "lead")
+
+
+def may_assign_reviews(viewer: Viewer) -> bool:
+    return viewer.role in ("admin", "lead")
