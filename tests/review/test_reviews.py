@@ -97,9 +97,7 @@ def test_review_acknowledge_dispute_accept_with_audit(db: Database, org: Org) ->
             reviews_of(s, tom, cid)
 
 
-def test_rejected_dispute_keeps_the_grades_and_regrading_is_audited(
-    db: Database, org: Org
-) -> None:
+def test_rejected_dispute_keeps_the_grades_and_regrading_is_audited(db: Database, org: Org) -> None:
     cid = org.conversations["Priya Nair"][0]
     reviewer, priya = viewer(db, "reviewer"), viewer(db, "priya")
     with db.session() as s:
