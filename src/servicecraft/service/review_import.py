@@ -111,7 +111,7 @@ def _store(db: Database, name: str, lines: list[_Line], report: ReviewImportRepo
         users = dict(
             session.execute(
                 select(User.username, User.id).where(User.username.in_({x.reviewer for x in lines}))
-            )
+            ).all()
         )
         for line in lines:
             if line.conversation_id not in known:

@@ -75,7 +75,7 @@ def list_versions(session: Session, viewer: Viewer) -> list[VersionSummary]:
     runs = dict(
         session.execute(
             select(Rescore.rubric_version, func.count()).group_by(Rescore.rubric_version)
-        )
+        ).all()
     )
     rows = session.execute(select(RubricVersion).order_by(RubricVersion.version.desc())).scalars()
     return [

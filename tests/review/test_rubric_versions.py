@@ -1,0 +1,74 @@
+"""Rubric versions in the store: saved, numbered, checked; calibration fed from stored reviews."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from servicecraft.engine import Rubric, RubricError
+from servicecraft.engine.rubric import default_rubric_path
+from servicecraft.service import rubric_versions as rv
+from servicecraft.service.reviews import make_grades, save_review
+from servicecraft.service.viewer import PermissionDenied
+from servicecraft.store import Database
+from tests.review.conftest import viewer
+from tests.web.conftest import Org
+
+
+@dataclass
+class Outcome:
+    rubric_yaml: str
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    n_used: int = 0
+    message: str | None = None
+
+
+def test_versions_are_numbered_checked_and_listed(db: Database) -> None:
+    admin, reviewer = viewer(db, "admin"), viewer(db, "reviewer")
+    text = default_rubric_path().read_text(encoding="utf-8")
+    with db.session() as s:
+        with pytest.raises(PermissionDenied):
+            rv.save_version(s, reviewer, text)
+        with pytest.raises(RubricError):
+            rv.save_version(s, admin, "skills: [not, a, mapping]\n")
+        assert rv.save_version(s, admin, text, note="  first  ") == 1
+        extending = "extends: default\nname: ours\n"
+        assert rv.save_version(s, admin, extending, before={"spearman": 0.3}) == 2
+        versions = rv.list_versions(s, admin)
+        assert [(v.version, v.note, v.author) for v in versions] == [
+            (2, None, "admin"),
+            (1, "first", "admin"),
+        ]
+        assert versions[0].agreement_before == {"spearman": 0.3}
+        assert rv.version_yaml(s, admin, 2) == extending
+        assert rv.rubric_from_yaml(extending).name == "ours"
+        with pytest.raises(LookupError):
+            rv.version_yaml(s, admin, 9)
+
+
+def test_calibration_gets_the_stored_cards_and_reviews(db: Database, org: Org) -> None:
+    admin, reviewer = viewer(db, "admin"), viewer(db, "reviewer")
+    c1, c2 = org.conversations["Priya Nair"][:2]
+    seen: dict[str, Any] = {}
+
+    def calibrate(cards: list[Any], reviews: list[dict[str, Any]], base: Rubric) -> Outcome:
+        seen.update(cards=cards, reviews=reviews, base=base)
+        return Outcome("extends: default\n", {"spearman": 0.1}, {"spearman": 0.5}, len(reviews))
+
+    with db.session() as s:
+        save_review(s, reviewer, c1, make_grades(60, {"empathy": 40}))
+        save_review(s, admin, c1, make_grades(70, None))
+        save_review(s, admin, c2, make_grades(None, {"solution": None}, "n/a"))
+        outcome = rv.calibrate_from_store(s, admin, calibrate=calibrate)
+    assert outcome.n_used == 3 and isinstance(seen["base"], Rubric)
+    assert sorted(c["id"] for c in seen["cards"]) == sorted([c1, c2])
+    assert {"conversation_id": c1, "reviewer": "reviewer", "score": 60.0,
+            "skills": {"empathy": 40.0}, "comment": None} in seen["reviews"]  # fmt: skip
+    assert {"conversation_id": c2, "reviewer": "admin", "skills": {"solution": None},
+            "comment": "n/a"} in seen["reviews"]  # fmt: skip
+    with pytest.raises(PermissionDenied):
+        with db.session() as s:
+            rv.calibrate_from_store(s, reviewer, calibrate=calibrate)
