@@ -69,6 +69,5 @@ def test_calibration_gets_the_stored_cards_and_reviews(db: Database, org: Org) -
             "skills": {"empathy": 40.0}, "comment": None} in seen["reviews"]  # fmt: skip
     assert {"conversation_id": c2, "reviewer": "admin", "skills": {"solution": None},
             "comment": "n/a"} in seen["reviews"]  # fmt: skip
-    with pytest.raises(PermissionDenied):
-        with db.session() as s:
-            rv.calibrate_from_store(s, reviewer, calibrate=calibrate)
+    with pytest.raises(PermissionDenied), db.session() as s:
+        rv.calibrate_from_store(s, reviewer, calibrate=calibrate)
