@@ -86,6 +86,23 @@ def create_session(
     return row.id
 
 
+def recent_conversations(
+    session: Session, viewer: Viewer, limit: int = 30
+) -> list[tuple[str, float | None]]:
+    """The newest conversations a lead may put in a session: (id, AutoQA score)."""
+    from servicecraft.service.listings import scope
+
+    if not may_run_calibration(viewer):
+        return []
+    rows = session.execute(
+        select(Conversation.id, Conversation.score)
+        .where(scope(viewer))
+        .order_by(Conversation.started_at.desc(), Conversation.id)
+        .limit(limit)
+    ).all()
+    return [(cid, score) for cid, score in rows]
+
+
 @dataclass(frozen=True, slots=True)
 class SessionSummary:
     id: int

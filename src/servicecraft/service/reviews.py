@@ -308,6 +308,13 @@ class ReviewView:
     may_dispute: bool
     may_resolve: bool
 
+    def values(self) -> dict[str, float | None]:
+        """The overall (when graded) and skills in one mapping, for tables."""
+        out: dict[str, float | None] = dict(self.skills)
+        if self.score is not None:
+            out[OVERALL] = self.score
+        return out
+
 
 def _view(session: Session, viewer: Viewer, review: Review, c: Conversation) -> ReviewView:
     disputes = disputes_of(session, review.id)
@@ -371,6 +378,44 @@ def reviews_of(session: Session, viewer: Viewer, conversation_id: str) -> list[R
         .order_by(Review.created_at, Review.id)
     ).scalars()
     return [_view(session, viewer, r, c) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPage:
+    """A conversation's AutoQA beside its human reviews, and whether the viewer may grade."""
+
+    autoqa: Mapping[str, float | None]  # "overall" and each skill; None = not observed
+    reviews: list[ReviewView]
+    mine: ReviewView | None
+    may_review: bool
+
+
+def review_page(session: Session, viewer: Viewer, conversation_id: str) -> ReviewPage:
+    c = _conversation(session, conversation_id)
+    found = reviews_of(session, viewer, conversation_id)
+    return ReviewPage(
+        autoqa={OVERALL: c.score, **{s: getattr(c, s) for s in SKILLS}},
+        reviews=found,
+        mine=next((r for r in found if r.reviewer_id == viewer.user_id), None),
+        may_review=may_review(viewer, *_scope(c)),
+    )
+
+
+def conversation_of(
+    session: Session, viewer: Viewer, *, review_id: int | None = None, dispute_id: int | None = None
+) -> str:
+    """The conversation a review (or a dispute's review) is about, if the viewer may see it."""
+    if dispute_id is not None:
+        dispute = session.get(Dispute, dispute_id)
+        if dispute is None:
+            raise LookupError(f"no dispute {dispute_id}")
+        review_id = dispute.review_id
+    if review_id is None:
+        raise LookupError("no review")
+    _, c = review_with_conversation(session, review_id)
+    if not may_see(viewer, *_scope(c)):
+        raise PermissionDenied("not yours to see")
+    return c.id
 
 
 def review_view(session: Session, viewer: Viewer, review_id: int) -> ReviewView:
