@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,6 +38,7 @@ from servicecraft.store import (
     CalibrationReviewer,
     CalibrationSession,
     Conversation,
+    ConversationDocument,
     Review,
     User,
 )
@@ -174,6 +177,7 @@ class SessionItem:
     mine: Mapping[str, float | None] | None  # the viewer's submitted grades (None: not yet)
     others: tuple[tuple[str, Mapping[str, float | None], str | None], ...]  # shown once allowed
     hidden: int  # grades submitted by others but not shown yet
+    messages: tuple[Mapping[str, Any], ...]  # the public transcript: role, author, text
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +223,7 @@ def session_view(session: Session, viewer: Viewer, session_id: int) -> SessionVi
         for c in session.execute(select(Conversation).where(Conversation.id.in_(ids))).scalars()
     }
     grades = _grades(session, row.id)
+    transcripts = _transcripts(session, ids)
     by_key = {(g.conversation_id, g.reviewer_id): g for g in grades}
     items = []
     for cid in ids:
@@ -235,6 +240,7 @@ def session_view(session: Session, viewer: Viewer, session_id: int) -> SessionVi
                 if visible
                 else (),
                 hidden=0 if visible else len(others),
+                messages=transcripts.get(cid, ()),
             )
         )
     submitted = {name: sum(1 for g in grades if g.reviewer_id == uid) for uid, name in graders}
@@ -249,6 +255,24 @@ def session_view(session: Session, viewer: Viewer, session_id: int) -> SessionVi
         agreement=stats,
         submitted=submitted,
     )
+
+
+def _transcripts(session: Session, ids: list[str]) -> dict[str, tuple[Mapping[str, Any], ...]]:
+    """The messages a grader reads, without AutoQA's evidence (which would anchor them)."""
+    rows = session.execute(
+        select(ConversationDocument.conversation_id, ConversationDocument.conversation).where(
+            ConversationDocument.conversation_id.in_(ids)
+        )
+    ).all()
+    out = {}
+    for cid, document in rows:
+        messages = orjson.loads(document).get("messages", [])
+        out[cid] = tuple(
+            {"role": m.get("role"), "author": m.get("author"), "text": m.get("text", "")}
+            for m in messages
+            if m.get("public", True)
+        )
+    return out
 
 
 def _agreement(
