@@ -71,3 +71,24 @@ def test_calibration_gets_the_stored_cards_and_reviews(db: Database, org: Org) -
             "comment": "n/a"} in seen["reviews"]  # fmt: skip
     with pytest.raises(PermissionDenied), db.session() as s:
         rv.calibrate_from_store(s, reviewer, calibrate=calibrate)
+
+
+def test_rescore_with_a_version_is_recorded(db: Database, org: Org) -> None:
+    pytest.importorskip("servicecraft.service.rescoring")  # the rescoring use case (issue 9)
+    from servicecraft.store import Conversation
+
+    admin = viewer(db, "admin")
+    text = default_rubric_path().read_text(encoding="utf-8")
+    with db.session() as s:
+        version = rv.save_version(s, admin, text, note="the built-in rubric, saved")
+    run_id, report = rv.rescore_with_version(db, version, viewer=admin)
+    with db.session() as s:
+        [run] = rv.rescore_runs(s, admin)
+        assert (run["id"], run["version"], run["actor"]) == (run_id, version, "admin")
+        assert run["finished_at"] is not None and run["conversations"] == report.rescored
+        assert [v.rescored for v in rv.list_versions(s, admin)] == [1]
+        assert s.query(Conversation).count() == sum(len(v) for v in org.conversations.values())
+    with pytest.raises(PermissionDenied):
+        rv.rescore_with_version(db, version, viewer=viewer(db, "reviewer"))
+    with pytest.raises(LookupError):
+        rv.rescore_with_version(db, 99)

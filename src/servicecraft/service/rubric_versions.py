@@ -197,27 +197,42 @@ def calibrate_from_store(
     return (calibrate or _default_calibrate())(cards, reviews, base)
 
 
+def stored_rubric(session: Session, version: int) -> Rubric:
+    """A saved version as a Rubric (for the command line, which acts with the database's rights)."""
+    text = session.execute(
+        select(RubricVersion.yaml).where(RubricVersion.version == version)
+    ).scalar_one_or_none()
+    if text is None:
+        raise LookupError(f"no rubric version {version}")
+    return rubric_from_yaml(text)
+
+
 def rescore_with_version(
-    db: Database, viewer: Viewer, version: int | None, *, batch_size: int = 500
+    db: Database,
+    version: int | None,
+    *,
+    viewer: Viewer | None = None,
+    actor: str = "command line",
+    batch_size: int = 500,
 ) -> tuple[int, Any]:
     """Rescore the stored conversations with a rubric version (None: the built-in rubric).
 
-    Recorded in ``rescores`` (who, when, which version, how many) before and after the run,
-    so an interrupted run still shows that it was started. Returns (run id, the report).
+    From the app pass the ``viewer`` (a lead or admin); the command line passes none and
+    is recorded as ``actor``. The run is written to ``rescores`` (who, when, which version,
+    how many) before and after, so an interrupted run still shows it was started.
+    Returns (run id, the rescoring report).
     """
     from servicecraft.service.rescoring import rescore  # the rescoring use case
 
     with db.session() as session:
-        _require(viewer)
-        rubric = (
-            rubric_from_yaml(version_yaml(session, viewer, version))
-            if version is not None
-            else None
-        )
+        if viewer is not None:
+            _require(viewer)
+            actor = actor_name(session, viewer)
+        rubric = stored_rubric(session, version) if version is not None else None
         run = Rescore(
             rubric_version=version,
-            actor_id=viewer.user_id,
-            actor=actor_name(session, viewer),
+            actor_id=viewer.user_id if viewer else None,
+            actor=actor,
             started_at=now(),
             conversations=0,
             failed=0,

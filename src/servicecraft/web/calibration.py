@@ -195,8 +195,10 @@ async def rescore(me: Me) -> Response:
         raw = str(form.get("version", "")).strip()
         db = me.request.app.state.db
         try:
-            run_id, report = rv.rescore_with_version(db, me.viewer, int(raw) if raw else None)
-        except (ValueError, RubricError) as exc:
+            run_id, report = rv.rescore_with_version(
+                db, int(raw) if raw else None, viewer=me.viewer
+            )
+        except (ValueError, RubricError, ImportError) as exc:
             return _rubrics(me, error=str(exc))
         me.session.expire_all()
         which = f"version {raw}" if raw else "the built-in rubric"
