@@ -75,6 +75,7 @@ def test_review_acknowledge_dispute_resolve(site, browser) -> None:  # type: ign
 
     agent = page_for(browser, server.url, "priya")
     agent.click("nav >> text=Reviews")
+    shot(agent, "reviews-inbox")
     row = agent.locator("#inbox tbody tr").first
     assert "reviewer" in row.inner_text() and "new" in row.inner_text()
     row.locator("a").click()
@@ -94,6 +95,9 @@ def test_review_acknowledge_dispute_resolve(site, browser) -> None:  # type: ign
     shot(agent, "review-disputed")
 
     lead = page_for(browser, server.url, "lead")
+    lead.goto(f"{server.url}/conversations/{cid}")
+    lead.click("#human-reviews")  # from the conversation page to its reviews
+    assert lead.url.endswith(f"/conversations/{cid}/review")
     lead.click("nav >> text=Reviews")
     assert "Priya Nair" in lead.locator("#inbox").inner_text()
     lead.locator("#inbox tbody tr a").first.click()
