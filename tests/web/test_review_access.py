@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.web.conftest import csrf_of
 
 
@@ -87,3 +89,17 @@ def test_forms_need_the_csrf_token(client_for, org) -> None:  # type: ignore[no-
     cid = org.conversations["Priya Nair"][0]
     r = reviewer.post(f"/conversations/{cid}/review", data={"g_overall": "50"})
     assert r.status_code == 403
+
+
+def test_lead_assigns_reviews_into_a_queue(client_for, org) -> None:  # type: ignore[no-untyped-def]
+    lead, reviewer = client_for("lead"), client_for("reviewer")
+    page = lead.get("/reviews").text
+    reviewer_id = re.search(r'name="reviewer_ids" value="(\d+)"> reviewer<', page).group(1)  # type: ignore[union-attr]
+    r = _post(lead, "/reviews/assign", {"week": "2026-03-04", "per_agent": "1",
+                                          "rule": "random", "reviewer_ids": reviewer_id})  # fmt: skip
+    assert r.status_code == 200
+    assigned = int(r.text.split("Assigned ", 1)[1].split(" ", 1)[0])
+    queue = reviewer.get("/reviews").text.split('id="queue"', 1)[1].split("</section>", 1)[0]
+    assert assigned >= 1 and queue.count('/review">') == assigned
+    r = _post(lead, "/reviews/assign", {"week": "not a date", "per_agent": "1", "rule": "random"})
+    assert r.status_code == 400
