@@ -7,19 +7,20 @@ from typing import Any
 
 import pytest
 
-from servicecraft.engine import Rubric, RubricError
+from servicecraft.engine import RubricError
 from servicecraft.engine.rubric import default_rubric_path
+from servicecraft.model import Scorecard
 from servicecraft.service import rubric_versions as rv
 from servicecraft.service.reviews import make_grades, save_review
 from servicecraft.service.viewer import PermissionDenied
-from servicecraft.store import Database
+from servicecraft.store import Conversation, Database
 from tests.review.conftest import viewer
 from tests.web.conftest import Org
 
 
 @dataclass
 class Outcome:
-    rubric_yaml: str
+    rubric_yaml: str | None
     before: dict[str, Any] = field(default_factory=dict)
     after: dict[str, Any] = field(default_factory=dict)
     n_used: int = 0
@@ -54,8 +55,8 @@ def test_calibration_gets_the_stored_cards_and_reviews(db: Database, org: Org) -
     c1, c2 = org.conversations["Priya Nair"][:2]
     seen: dict[str, Any] = {}
 
-    def calibrate(cards: list[Any], reviews: list[dict[str, Any]], base: Rubric) -> Outcome:
-        seen.update(cards=cards, reviews=reviews, base=base)
+    def calibrate(cards: list[Scorecard], reviews: list[dict[str, Any]]) -> Outcome:
+        seen.update(cards=cards, reviews=reviews)
         return Outcome("extends: default\n", {"spearman": 0.1}, {"spearman": 0.5}, len(reviews))
 
     with db.session() as s:
@@ -63,8 +64,12 @@ def test_calibration_gets_the_stored_cards_and_reviews(db: Database, org: Org) -
         save_review(s, admin, c1, make_grades(70, None))
         save_review(s, admin, c2, make_grades(None, {"solution": None}, "n/a"))
         outcome = rv.calibrate_from_store(s, admin, calibrate=calibrate)
-    assert outcome.n_used == 3 and isinstance(seen["base"], Rubric)
-    assert sorted(c["id"] for c in seen["cards"]) == sorted([c1, c2])
+    assert outcome.n_used == 3
+    # Live scorecards of the reviewed conversations (scored now, from the stored JSON).
+    assert sorted(c.conversation_id for c in seen["cards"]) == sorted([c1, c2])
+    with db.session() as s:
+        stored = s.get(Conversation, c1).score  # type: ignore[union-attr]
+    assert next(c.score for c in seen["cards"] if c.conversation_id == c1) == stored
     assert {"conversation_id": c1, "reviewer": "reviewer", "score": 60.0,
             "skills": {"empathy": 40.0}, "comment": None} in seen["reviews"]  # fmt: skip
     assert {"conversation_id": c2, "reviewer": "admin", "skills": {"solution": None},
@@ -75,8 +80,6 @@ def test_calibration_gets_the_stored_cards_and_reviews(db: Database, org: Org) -
 
 def test_rescore_with_a_version_is_recorded(db: Database, org: Org) -> None:
     pytest.importorskip("servicecraft.service.rescoring")  # the rescoring use case (issue 9)
-    from servicecraft.store import Conversation
-
     admin = viewer(db, "admin")
     text = default_rubric_path().read_text(encoding="utf-8")
     with db.session() as s:

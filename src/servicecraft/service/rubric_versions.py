@@ -22,6 +22,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from servicecraft.engine import Engine, Rubric, RubricError, load_rubric
+from servicecraft.importers import conversation_from_dict
+from servicecraft.model import Scorecard
 from servicecraft.service.access import may_run_calibration
 from servicecraft.service.reviews import ReviewError, actor_name, now
 from servicecraft.service.viewer import PermissionDenied, Viewer
@@ -31,16 +33,17 @@ MAX_YAML = 1_000_000
 
 
 class CalibrationOutcome(Protocol):
-    """What ``servicecraft.calibration.calibrate`` returns."""
+    """What ``servicecraft.calibration.calibrate`` returns (rubric_yaml None when not fitted)."""
 
-    rubric_yaml: str
+    rubric_yaml: str | None
     before: Mapping[str, Any]
     after: Mapping[str, Any]
     n_used: int
     message: str | None
 
 
-Calibrate = Callable[[list[Any], list[dict[str, Any]], Rubric], CalibrationOutcome]
+# (scorecards of the reviewed conversations, reviews in the file's shape) -> outcome
+Calibrate = Callable[[list[Scorecard], list[dict[str, Any]]], CalibrationOutcome]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,43 +161,55 @@ def stored_reviews(session: Session) -> list[dict[str, Any]]:
     return out
 
 
-def stored_cards(session: Session, ids: set[str]) -> list[dict[str, Any]]:
-    """The stored scorecards (the public JSON shape) of the reviewed conversations."""
+def reviewed_cards(
+    session: Session, ids: set[str], engine: Engine | None = None
+) -> list[Scorecard]:
+    """Scorecards of the reviewed conversations, scored now from their stored JSON.
+
+    Scored again rather than read back, because the fit needs what only a live scorecard
+    holds (per-message signals), and "before" should be the engine as it scores today.
+    """
     rows = session.execute(
-        select(ConversationDocument.scorecard).where(ConversationDocument.conversation_id.in_(ids))
+        select(ConversationDocument.conversation).where(
+            ConversationDocument.conversation_id.in_(ids)
+        )
     ).scalars()
-    return [orjson.loads(card) for card in rows]
+    conversations = [conversation_from_dict(orjson.loads(document)) for document in rows]
+    return (engine or Engine()).score_many(conversations)
 
 
 def _default_calibrate() -> Calibrate:
     try:
-        from servicecraft.calibration import calibrate
+        from servicecraft.calibration import calibrate, parse_review
     except ImportError:
         raise ReviewError("calibration is not available in this installation") from None
-    return calibrate  # type: ignore[no-any-return]
+
+    def run(cards: list[Scorecard], reviews: list[dict[str, Any]]) -> CalibrationOutcome:
+        # Only reviews with a grade inform the fit; a comment alone has nothing to fit to.
+        graded = [
+            parse_review(r)
+            for r in reviews
+            if r.get("score") is not None
+            or any(v is not None for v in (r.get("skills") or {}).values())
+        ]
+        outcome: CalibrationOutcome = calibrate(cards, graded, "default")
+        return outcome
+
+    return run
 
 
 def calibrate_from_store(
-    session: Session,
-    viewer: Viewer,
-    *,
-    base_version: int | None = None,
-    calibrate: Calibrate | None = None,
+    session: Session, viewer: Viewer, *, calibrate: Calibrate | None = None
 ) -> CalibrationOutcome:
-    """Fit the rubric (a stored version, or the built-in one) to the stored reviews.
+    """Fit the built-in rubric's overall (and skill offsets) to every stored human review.
 
     Saving is a separate step (``save_version``), so a lead sees the agreement before and
     after first. Too few reviews: the outcome's ``message`` says how many are needed.
     """
     _require(viewer)
-    base = (
-        rubric_from_yaml(version_yaml(session, viewer, base_version))
-        if base_version is not None
-        else load_rubric()
-    )
     reviews = stored_reviews(session)
-    cards = stored_cards(session, {r["conversation_id"] for r in reviews})
-    return (calibrate or _default_calibrate())(cards, reviews, base)
+    cards = reviewed_cards(session, {r["conversation_id"] for r in reviews})
+    return (calibrate or _default_calibrate())(cards, reviews)
 
 
 def stored_rubric(session: Session, version: int) -> Rubric:

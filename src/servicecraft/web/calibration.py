@@ -134,17 +134,14 @@ def rubric_yaml(me: Me, version: int) -> Response:
 
 @router.post("/rubrics/calibrate")
 async def calibrate(me: Me) -> Response:
-    form = await form_of(me.request)
+    await form_of(me.request)  # the CSRF check
 
     def work() -> Response:
-        base = str(form.get("base", "")).strip()
         try:
-            outcome = rv.calibrate_from_store(
-                me.session, me.viewer, base_version=int(base) if base else None
-            )
-        except (ReviewError, RubricError, ValueError) as exc:
+            outcome = rv.calibrate_from_store(me.session, me.viewer)
+        except (ReviewError, RubricError) as exc:
             return _rubrics(me, error=str(exc))
-        return _rubrics(me, outcome=outcome, base=base)
+        return _rubrics(me, outcome=outcome)
 
     return await run_in_threadpool(work)
 
