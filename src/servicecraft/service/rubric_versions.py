@@ -35,11 +35,17 @@ MAX_YAML = 1_000_000
 class CalibrationOutcome(Protocol):
     """What ``servicecraft.calibration.calibrate`` returns (rubric_yaml None when not fitted)."""
 
-    rubric_yaml: str | None
-    before: Mapping[str, Any]
-    after: Mapping[str, Any]
-    n_used: int
-    message: str | None
+    # Read-only properties, so any object (or dataclass) with these fields fits.
+    @property
+    def rubric_yaml(self) -> str | None: ...
+    @property
+    def before(self) -> Mapping[str, Any]: ...
+    @property
+    def after(self) -> Mapping[str, Any]: ...
+    @property
+    def n_used(self) -> int: ...
+    @property
+    def message(self) -> str | None: ...
 
 
 # (scorecards of the reviewed conversations, reviews in the file's shape) -> outcome
