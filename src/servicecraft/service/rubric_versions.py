@@ -235,6 +235,7 @@ def rescore_with_version(
     viewer: Viewer | None = None,
     actor: str = "command line",
     batch_size: int = 500,
+    on_progress: Callable[[Any], None] | None = None,
 ) -> tuple[int, Any]:
     """Rescore the stored conversations with a rubric version (None: the built-in rubric).
 
@@ -261,7 +262,7 @@ def rescore_with_version(
         session.add(run)
         session.commit()
         run_id = run.id
-    report = rescore(db, engine=Engine(rubric), batch_size=batch_size)
+    report = rescore(db, engine=Engine(rubric), batch_size=batch_size, on_progress=on_progress)
     with db.transaction() as session:
         row = session.get(Rescore, run_id)
         assert row is not None  # written just above
