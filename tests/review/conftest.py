@@ -7,8 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
-from servicecraft.service.access import viewer_for
-from servicecraft.service.viewer import Viewer
+from servicecraft.service.policy import Viewer, viewer_for
 from servicecraft.store import Database, User, open_database
 from tests.web.conftest import Org, build_org, close_db
 

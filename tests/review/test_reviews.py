@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from servicecraft.service import disputes
+from servicecraft.service.policy import PermissionDenied
 from servicecraft.service.reviews import (
     Grades,
     ReviewError,
@@ -14,7 +15,6 @@ from servicecraft.service.reviews import (
     reviews_of,
     save_review,
 )
-from servicecraft.service.viewer import PermissionDenied
 from servicecraft.store import Conversation, Database
 from tests.review.conftest import viewer
 from tests.web.conftest import Org

@@ -11,8 +11,8 @@ from servicecraft.engine import RubricError
 from servicecraft.engine.rubric import default_rubric_path
 from servicecraft.model import Scorecard
 from servicecraft.service import rubric_versions as rv
+from servicecraft.service.policy import PermissionDenied
 from servicecraft.service.reviews import make_grades, save_review
-from servicecraft.service.viewer import PermissionDenied
 from servicecraft.store import Conversation, Database
 from tests.review.conftest import viewer
 from tests.web.conftest import Org

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from servicecraft.agreement import krippendorff_alpha
 from servicecraft.service import assignments
 from servicecraft.service import calibration_sessions as cs
+from servicecraft.service.policy import PermissionDenied
 from servicecraft.service.reviews import ReviewError, make_grades, save_review
-from servicecraft.service.viewer import PermissionDenied
 from servicecraft.store import Conversation, Database, User
 from tests.review.conftest import viewer
 from tests.web.conftest import Org

@@ -15,10 +15,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
-from servicecraft.service.access import may_assign_reviews
-from servicecraft.service.listings import scope
+from servicecraft.service.policy import PermissionDenied, Viewer, may_assign_reviews
+from servicecraft.service.policy import row_scope as scope
 from servicecraft.service.reviews import ReviewError, now
-from servicecraft.service.viewer import PermissionDenied, Viewer
 from servicecraft.store import Conversation, Person, Review, ReviewAssignment, User
 
 RULES = {
@@ -86,7 +85,7 @@ def create_assignments(
         select(Conversation.id, Conversation.person_id, Conversation.score, Person.name)
         .join(Person, Person.id == Conversation.person_id)
         .where(
-            scope(viewer),
+            scope(viewer, Conversation),
             _FILTERS[rule],
             Conversation.week == start,
             Conversation.id.not_in(taken),

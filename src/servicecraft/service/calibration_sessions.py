@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from servicecraft.agreement import Agreement, agreement
-from servicecraft.service.access import may_run_calibration
-from servicecraft.service.listings import may_see
+from servicecraft.service.policy import PermissionDenied, Viewer, may_run_calibration
+from servicecraft.service.policy import may_see_conversation as may_see
 from servicecraft.service.reviews import (
     FIELDS,
     OVERALL,
@@ -32,7 +32,6 @@ from servicecraft.service.reviews import (
     event,
     now,
 )
-from servicecraft.service.viewer import PermissionDenied, Viewer
 from servicecraft.store import (
     CalibrationConversation,
     CalibrationReviewer,
@@ -93,13 +92,13 @@ def recent_conversations(
     session: Session, viewer: Viewer, limit: int = 30
 ) -> list[tuple[str, float | None]]:
     """The newest conversations a lead may put in a session: (id, AutoQA score)."""
-    from servicecraft.service.listings import scope
+    from servicecraft.service.policy import row_scope as scope
 
     if not may_run_calibration(viewer):
         return []
     rows = session.execute(
         select(Conversation.id, Conversation.score)
-        .where(scope(viewer))
+        .where(scope(viewer, Conversation))
         .order_by(Conversation.started_at.desc(), Conversation.id)
         .limit(limit)
     ).all()
@@ -264,7 +263,7 @@ def _transcripts(session: Session, ids: list[str]) -> dict[str, tuple[Mapping[st
             ConversationDocument.conversation_id.in_(ids)
         )
     ).all()
-    out = {}
+    out: dict[str, tuple[Mapping[str, Any], ...]] = {}
     for cid, document in rows:
         messages = orjson.loads(document).get("messages", [])
         out[cid] = tuple(

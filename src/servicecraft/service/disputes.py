@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from servicecraft.service.access import may_dispute, may_resolve
+from servicecraft.service.policy import PermissionDenied, Viewer, may_dispute, may_resolve
 from servicecraft.service.reviews import (
     OVERALL,
     Grades,
@@ -21,7 +21,6 @@ from servicecraft.service.reviews import (
     review_with_conversation,
     shown,
 )
-from servicecraft.service.viewer import PermissionDenied, Viewer
 from servicecraft.store import Dispute, Review
 
 

@@ -17,9 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from servicecraft.service.access import may_dispute, may_resolve, may_review
-from servicecraft.service.listings import may_see
-from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.service.policy import (
+    PermissionDenied,
+    Viewer,
+    may_dispute,
+    may_resolve,
+    may_review,
+)
+from servicecraft.service.policy import may_see_conversation as may_see
 from servicecraft.store import (
     SKILLS,
     Conversation,

@@ -24,9 +24,8 @@ from sqlalchemy.orm import Session
 from servicecraft.engine import Engine, Rubric, RubricError, load_rubric
 from servicecraft.importers import conversation_from_dict
 from servicecraft.model import Scorecard
-from servicecraft.service.access import may_run_calibration
+from servicecraft.service.policy import PermissionDenied, Viewer, may_run_calibration
 from servicecraft.service.reviews import ReviewError, actor_name, now
-from servicecraft.service.viewer import PermissionDenied, Viewer
 from servicecraft.store import ConversationDocument, Database, Rescore, Review, RubricVersion
 
 MAX_YAML = 1_000_000

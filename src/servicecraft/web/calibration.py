@@ -13,10 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from servicecraft.engine import RubricError
 from servicecraft.service import calibration_sessions as cs
 from servicecraft.service import rubric_versions as rv
-from servicecraft.service.access import may_run_calibration
 from servicecraft.service.assignments import reviewers
+from servicecraft.service.policy import PermissionDenied, may_run_calibration
 from servicecraft.service.reviews import FIELDS, ReviewError
-from servicecraft.service.viewer import PermissionDenied
 from servicecraft.web.deps import Me
 from servicecraft.web.reviews import form_of, grades_from_form, render
 

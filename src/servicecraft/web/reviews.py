@@ -15,8 +15,8 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from servicecraft.service import assignments, disputes, reviews
-from servicecraft.service.access import may_assign_reviews
 from servicecraft.service.dashboards import conversation_detail
+from servicecraft.service.policy import may_assign_reviews
 from servicecraft.service.reviews import FIELDS, OVERALL, Grades, ReviewError, make_grades
 from servicecraft.web import views
 from servicecraft.web.deps import Me
