@@ -95,3 +95,38 @@ def test_rescore_with_a_version_is_recorded(db: Database, org: Org) -> None:
         rv.rescore_with_version(db, version, viewer=viewer(db, "reviewer"))
     with pytest.raises(LookupError):
         rv.rescore_with_version(db, 99)
+
+
+def test_calibrate_with_the_engine_then_save_and_use_the_version(db: Database, org: Org) -> None:
+    from servicecraft.engine import Engine
+
+    admin, reviewer = viewer(db, "admin"), viewer(db, "reviewer")
+    ids = sorted(c for cs in org.conversations.values() for c in cs)
+    assert len(ids) >= 22
+    with db.session() as s:
+        for cid in ids[:5]:
+            save_review(s, reviewer, cid, make_grades(50, None))
+        few = rv.calibrate_from_store(s, admin)
+        assert few.rubric_yaml is None and few.n_used == 5
+        assert few.message and "at least 20" in few.message and "15 more needed" in few.message
+        # Reviewers who grade by whether a solution was given (AutoQA's own solution skill).
+        for cid in ids:
+            solution = s.get(Conversation, cid).solution  # type: ignore[union-attr]
+            save_review(s, reviewer, cid, make_grades(85 if (solution or 0) >= 50 else 35, None))
+        outcome = rv.calibrate_from_store(s, admin)
+        assert outcome.message is None and outcome.rubric_yaml
+        assert outcome.n_used == len(ids) and outcome.after["n"] == len(ids)
+        version = rv.save_version(
+            s, admin, outcome.rubric_yaml, note="fitted", reviews_used=outcome.n_used,
+            before=outcome.before, after=outcome.after,
+        )  # fmt: skip
+        [saved] = rv.list_versions(s, admin)
+        assert saved.agreement_after == outcome.after and saved.reviews_used == len(ids)
+        rubric = rv.stored_rubric(s, version)
+    # The saved version scores conversations (as `score --rubric` would with its YAML).
+    from servicecraft.importers import read_conversations, sample_path
+    from servicecraft.model import Conversation as Talk
+
+    first = next(c for c in read_conversations([str(sample_path())]) if isinstance(c, Talk))
+    card = Engine(rubric).score(first)
+    assert card.score is None or 0 <= card.score <= 100
