@@ -49,7 +49,7 @@ def page_for(browser, base: str, username: str):  # type: ignore[no-untyped-def]
 
 def cell(page, field: str, column: int) -> str:  # type: ignore[no-untyped-def]
     """The text of a grades-table cell: column 1 is AutoQA, 2 the first reviewer."""
-    return page.locator(f"#side-by-side tr[data-field={field}] td").nth(column).inner_text()
+    return str(page.locator(f"#side-by-side tr[data-field={field}] td").nth(column).inner_text())
 
 
 def test_review_acknowledge_dispute_resolve(site, browser) -> None:  # type: ignore[no-untyped-def]
@@ -183,3 +183,46 @@ def test_blind_calibration_session(site, browser) -> None:  # type: ignore[no-un
     for p in (reviewer, admin, lead):
         assert p.errors == []
         p.context.close()
+
+
+def test_calibrate_save_and_list_a_rubric_version(site, browser) -> None:  # type: ignore[no-untyped-def]
+    from servicecraft.service.reviews import make_grades, save_review
+    from servicecraft.store import Conversation, open_database
+    from tests.review.conftest import viewer
+    from tests.web.conftest import close_db
+
+    server, org = site
+    admin = page_for(browser, server.url, "admin")
+    admin.goto(f"{server.url}/rubrics")
+    admin.click("#calibrate button[type=submit]")
+    admin.wait_for_load_state("domcontentloaded")
+    assert "more needed" in admin.locator("#outcome .alert").inner_text()
+    assert admin.locator("#outcome form").count() == 0  # nothing to save
+
+    # Reviews of every conversation, given through the service (the review pages are
+    # exercised above): a reviewer who grades by whether a solution was given.
+    db = open_database(org.url)
+    try:
+        who = viewer(db, "reviewer")
+        with db.session() as s:
+            for cid in sorted(c for cs in org.conversations.values() for c in cs):
+                solution = s.get(Conversation, cid).solution  # type: ignore[union-attr]
+                save_review(s, who, cid, make_grades(85 if (solution or 0) >= 50 else 35, None))
+    finally:
+        close_db(db)
+    admin.click("#calibrate button[type=submit]")
+    admin.wait_for_load_state("domcontentloaded")
+    outcome = admin.locator("#outcome").inner_text()
+    assert "Before" in outcome and "After" in outcome and "spearman" in outcome.lower()
+    admin.fill("#note", "fitted to our reviewers")
+    shot(admin, "rubric-calibrated")
+    admin.click("#outcome button[type=submit]")
+    admin.wait_for_load_state("domcontentloaded")
+    assert "Saved as version 1" in admin.locator(".alert.info").inner_text()
+    row = admin.locator("#versions tr[data-version='1']").inner_text()
+    assert "fitted to our reviewers" in row and "admin" in row
+    yaml_text = admin.request.get(f"{server.url}/rubrics/1.yaml").text()
+    assert "overall" in yaml_text and "extends" in yaml_text
+    shot(admin, "rubric-versions")
+    assert admin.errors == []
+    admin.context.close()

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
-import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -243,7 +242,10 @@ def rescore_with_version(
     how many) before and after, so an interrupted run still shows it was started.
     Returns (run id, the rescoring report).
     """
-    from servicecraft.service.rescoring import rescore  # the rescoring use case
+    try:
+        from servicecraft.service.rescoring import rescore  # the rescoring use case
+    except ImportError:
+        raise ReviewError("rescoring is not available in this installation") from None
 
     with db.session() as session:
         if viewer is not None:
@@ -289,11 +291,17 @@ def rescore_runs(session: Session, viewer: Viewer, limit: int = 20) -> list[Mapp
 
 
 def describe(values: Mapping[str, Any] | None) -> str:
-    """Agreement figures in one short line for tables ("spearman 0.62, mae 9.1")."""
+    """Agreement figures in one short line for tables ("spearman 0.62, mae 9.1, n 40")."""
     if not values:
         return "–"
     parts = []
     for key, value in values.items():
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            parts.append(f"{key} {value:.2f}" if isinstance(value, float) else f"{key} {value}")
-    return ", ".join(parts) or yaml.safe_dump(dict(values), default_flow_style=True).strip()
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if key == "n":
+            parts.append(f"n {int(value)}")
+        elif key == "mae":
+            parts.append(f"mae {value:.1f}")
+        else:
+            parts.append(f"{key} {value:.2f}")
+    return ", ".join(parts) or "–"

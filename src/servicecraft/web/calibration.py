@@ -194,7 +194,7 @@ async def rescore(me: Me) -> Response:
             run_id, report = rv.rescore_with_version(
                 db, int(raw) if raw else None, viewer=me.viewer
             )
-        except (ValueError, RubricError, ImportError) as exc:
+        except (ValueError, RubricError, ReviewError) as exc:
             return _rubrics(me, error=str(exc))
         me.session.expire_all()
         which = f"version {raw}" if raw else "the built-in rubric"
