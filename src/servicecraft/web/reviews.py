@@ -55,10 +55,9 @@ def grades_from_form(form: dict[str, Any], *, comment: bool = True) -> Grades:
             score = value
         else:
             skills[name] = value
-    text = str(form.get("comment", "")) if comment else None
     if not comment and score is None and not skills:
         raise ReviewError("propose at least one grade")
-    return make_grades(score, skills, text) if comment or score is not None or skills else Grades()
+    return make_grades(score, skills, str(form.get("comment", "")) if comment else None)
 
 
 def render(me: Me, template: str, status: int = 200, **context: Any) -> Response:
