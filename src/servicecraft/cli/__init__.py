@@ -18,6 +18,7 @@ _COMMAND_MODULES = (
     "servicecraft.cli.app",
     "servicecraft.cli.models",
     "servicecraft.cli.calibrate",
+    "servicecraft.cli.reviews",
 )
 
 

@@ -139,6 +139,41 @@ def may_review(
     return viewer.role == "lead" and may_see_conversation(viewer, person_id, team_id, department_id)
 
 
+def may_dispute(viewer: Viewer, person_id: int | None) -> bool:
+    """Only the agent whose conversation was reviewed acknowledges or disputes the review."""
+    return viewer.role == "agent" and person_id is not None and viewer.person_id == person_id
+
+
+def may_resolve(
+    viewer: Viewer,
+    reviewer_id: int | None,
+    person_id: int | None,
+    team_id: int | None,
+    department_id: int | None,
+) -> bool:
+    """The review's own reviewer, a lead over the conversation, or an admin settles a dispute."""
+    if viewer.user_id is not None and viewer.user_id == reviewer_id:
+        return True
+    return viewer.role in ("admin", "lead") and may_review(
+        viewer, person_id, team_id, department_id
+    )
+
+
+def may_run_calibration(viewer: Viewer) -> bool:
+    """Leads and admins run calibration sessions, calibrate the rubric and rescore with it."""
+    return viewer.role in ("admin", "lead")
+
+
+def may_assign_reviews(viewer: Viewer) -> bool:
+    """Leads and admins fill reviewers' queues."""
+    return viewer.role in ("admin", "lead")
+
+
+def may_grade_calibration(viewer: Viewer) -> bool:
+    """Who may be picked as a grader in a calibration session (and opens the page)."""
+    return viewer.role in ("admin", "lead", "reviewer")
+
+
 def may_assign_practice(viewer: Viewer, person_id: int, team_id: int, department_id: int) -> bool:
     """Give someone practice: admins, and leads for the people they lead (reviewers only read)."""
     if viewer.role == "admin":
@@ -179,6 +214,8 @@ class Capabilities:
     all_tokens: bool
     import_: bool
     users: bool
+    reviews: bool  # the Reviews page: an agent's reviews, a reviewer's queue
+    calibration: bool
 
 
 def _home(viewer: Viewer) -> tuple[str, str]:
@@ -205,6 +242,8 @@ def capabilities(viewer: Viewer) -> Capabilities:
         all_tokens=may_manage_all_tokens(viewer),
         import_=may_import(viewer),
         users=may_manage_users(viewer),
+        reviews=True,
+        calibration=may_grade_calibration(viewer),
     )
 
 

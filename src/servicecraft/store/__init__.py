@@ -4,6 +4,17 @@ from servicecraft.model import SKILLS
 from servicecraft.store.aggregates import rebuild as rebuild_aggregates
 from servicecraft.store.aggregates import refresh as refresh_aggregates
 from servicecraft.store.database import ENV_URL, Database, database_url, open_database, upgrade
+from servicecraft.store.reviews import (
+    CalibrationConversation,
+    CalibrationReviewer,
+    CalibrationSession,
+    Dispute,
+    Rescore,
+    Review,
+    ReviewAssignment,
+    ReviewEvent,
+    RubricVersion,
+)
 from servicecraft.store.schema import (
     ApiToken,
     Base,
@@ -30,16 +41,25 @@ __all__ = [
     "SKILLS",
     "ApiToken",
     "Base",
+    "CalibrationConversation",
+    "CalibrationReviewer",
+    "CalibrationSession",
     "Conversation",
     "ConversationDocument",
     "DataVersion",
     "Database",
     "Department",
+    "Dispute",
     "Hindrance",
     "HindranceRow",
     "LoginAttempt",
     "Person",
     "PersonWeek",
+    "Rescore",
+    "Review",
+    "ReviewAssignment",
+    "ReviewEvent",
+    "RubricVersion",
     "Survey",
     "SurveyLink",
     "Team",
