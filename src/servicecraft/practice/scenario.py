@@ -154,7 +154,8 @@ class _Reader:
 
     def mapping(self, value: Any, name: str) -> dict[str, Any]:
         if not isinstance(value, dict):
-            raise self.fail(name, f"must be a mapping, not {_kind(value)}")
+            problem = "is missing" if value is None else f"must be a mapping, not {_kind(value)}"
+            raise self.fail(name, problem)
         return value
 
     def text(self, data: Mapping[str, Any], key: str, prefix: str = "") -> str:
@@ -213,35 +214,42 @@ class _Reader:
         sid = self.text(data, "id")
         if not ID.match(sid):
             raise self.fail("id", f"{sid!r}: use lower-case letters, digits and hyphens")
+        # Fields are checked in the order a file lists them, so the first problem is named.
+        title, summary = self.text(data, "title"), self.text(data, "summary")
         difficulty = data.get("difficulty", "medium")
         if difficulty not in DIFFICULTIES:
             raise self.fail("difficulty", f"{difficulty!r}: choose from {', '.join(DIFFICULTIES)}")
+        persona, situation = self.text(data, "persona"), self.text(data, "situation")
+        wants, facts = self.text(data, "wants"), self.lines(data.get("facts"), "facts")
         truth = self.mapping(data.get("truth"), "truth")
-        # YAML 1.1 reads a bare yes/no as true/false.
         answer = truth.get("answer")
-        if isinstance(answer, bool):
+        if isinstance(answer, bool):  # YAML 1.1 reads a bare yes/no as true/false
             answer = "yes" if answer else "no"
         if answer not in TRUTHS:
             raise self.fail("truth.answer", f"{answer!r}: choose from {', '.join(TRUTHS)}")
         department = data.get("department")
         if department is not None and not isinstance(department, str):
             raise self.fail("department", "must be text")
+        temper = self.temper(data.get("temper"))
+        calms = self.weights(data.get("calms"), "calms", DEFAULT_CALMS)
+        inflames = self.weights(data.get("inflames"), "inflames", DEFAULT_INFLAMES)
+        needs = self.needs(data.get("needs"))
         lines = self.mapping(data.get("lines"), "lines")
         return Scenario(
             id=sid,
-            title=self.text(data, "title"),
-            summary=self.text(data, "summary"),
+            title=title,
+            summary=summary,
             difficulty=difficulty,
-            persona=self.text(data, "persona"),
-            situation=self.text(data, "situation"),
-            wants=self.text(data, "wants"),
-            facts=self.lines(data.get("facts"), "facts"),
+            persona=persona,
+            situation=situation,
+            wants=wants,
+            facts=facts,
             truth=answer,
             truth_detail=self.text(truth, "detail", "truth."),
-            temper=self.temper(data.get("temper")),
-            calms=self.weights(data.get("calms"), "calms", DEFAULT_CALMS),
-            inflames=self.weights(data.get("inflames"), "inflames", DEFAULT_INFLAMES),
-            needs=self.needs(data.get("needs")),
+            temper=temper,
+            calms=calms,
+            inflames=inflames,
+            needs=needs,
             opening=self.lines(lines.get("opening"), "lines.opening"),
             reactions=self.choices(lines.get("react"), "lines.react", REACTIONS, required=()),
             endings=self.choices(lines.get("end"), "lines.end", ENDINGS, required=ENDINGS),
