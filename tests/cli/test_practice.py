@@ -69,7 +69,13 @@ def _score_shape() -> str:
 
 def test_replies_run_out_before_the_customer_ends_it() -> None:
     code, out, _ = run(
-        "practice", "--scenario", "polite-complex", "--replies", "-", "--format", "json",
+        "practice",
+        "--scenario",
+        "polite-complex",
+        "--replies",
+        "-",
+        "--format",
+        "json",
         stdin="Let me check that for you.\n\n",
     )
     assert code == 0
@@ -86,7 +92,10 @@ def test_the_same_seed_replays_identically_from_the_command_line() -> None:
 
 def test_interactive_session_prints_the_feedback() -> None:
     code, out, err = run(
-        "practice", "--scenario", "thats-billing", "--no-learned",
+        "practice",
+        "--scenario",
+        "thats-billing",
+        "--no-learned",
         stdin="That's billing, you'll need to contact them.\n/quit\n",
     )
     assert code == 0, err

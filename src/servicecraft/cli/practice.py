@@ -34,7 +34,9 @@ def register(main: click.Group) -> None:
 @click.command()
 @click.option("--list", "list_only", is_flag=True, help="List the scenarios and exit.")
 @click.option("--scenario", "scenario_id", metavar="ID", help="The scenario to play.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the customer's lines.")
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed for the customer's lines."
+)
 @click.option(
     "--replies",
     type=click.File("r", encoding="utf-8"),
@@ -152,7 +154,8 @@ def render_result(result: PracticeResult, engine: Engine) -> str:
         lines += [
             "",
             click.style("The moment that hurt most", bold=True),
-            f"  you wrote: “{worst.reply}”  (mood {worst.mood_before:+.2f} → {worst.mood_after:+.2f})",
+            f"  you wrote: “{worst.reply}”",
+            f"  mood {worst.mood_before:+.2f} → {worst.mood_after:+.2f}",
             *(f"  - {why}" for why in worst.why),
             *(f"  - {e.reason}: “{e.text}”" for e in worst.evidence),
             f"  a better reply: “{worst.better}”",

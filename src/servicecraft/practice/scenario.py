@@ -319,3 +319,40 @@ def _kind(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}.get(
         type(value), type(value).__name__
     )
+
+
+# Which skill a need trains, from the signals that meet it (for "Practise now" on a skill gap).
+SIGNAL_SKILLS: dict[str, str] = {
+    "empathy": "empathy",
+    "apology": "empathy",
+    "ownership": "ownership",
+    "answer_yes": "honesty",
+    "answer_no": "honesty",
+    "straight_answer": "honesty",
+    "done": "solution",
+    "solution": "solution",
+    "alternative": "solution",
+    "specific": "clarity",
+    "expectation": "clarity",
+    "follow_up": "proactivity",
+}
+
+
+def trains(scenario: Scenario, skill: str) -> int:
+    """How many of the scenario's needs call on a skill (0: it does not train it)."""
+    return sum(any(SIGNAL_SKILLS.get(s) == skill for s in n.met_by) for n in scenario.needs)
+
+
+def scenarios_for_skill(scenarios: Iterable[Scenario], skill: str) -> list[Scenario]:
+    """The scenarios that train a skill, the most needs calling on it first.
+
+    Skills no need calls on (rapport, respect) are shown in every conversation: then every
+    scenario trains them, the hardest customers first.
+    """
+    scenarios = list(scenarios)
+    ranked = [(trains(s, skill), s.id, s) for s in scenarios]
+    found = [s for n, _, s in sorted(ranked, key=lambda r: (-r[0], r[1])) if n]
+    if found:
+        return found
+    order = {d: i for i, d in enumerate(reversed(DIFFICULTIES))}
+    return sorted(scenarios, key=lambda s: (order[s.difficulty], s.id))

@@ -3,6 +3,12 @@
 from servicecraft.model import SKILLS
 from servicecraft.store.aggregates import rebuild as rebuild_aggregates
 from servicecraft.store.aggregates import refresh as refresh_aggregates
+from servicecraft.store.coaching import (
+    CandidateLink,
+    CoachingPlan,
+    LinkAttempt,
+    PracticeSessionRow,
+)
 from servicecraft.store.database import ENV_URL, Database, database_url, open_database, upgrade
 from servicecraft.store.schema import (
     ApiToken,
@@ -27,15 +33,19 @@ __all__ = [
     "SKILLS",
     "ApiToken",
     "Base",
+    "CandidateLink",
+    "CoachingPlan",
     "Conversation",
     "ConversationDocument",
     "Database",
     "Department",
     "Hindrance",
     "HindranceRow",
+    "LinkAttempt",
     "LoginAttempt",
     "Person",
     "PersonWeek",
+    "PracticeSessionRow",
     "Survey",
     "SurveyLink",
     "Team",
