@@ -14,6 +14,7 @@ from servicecraft.practice.scenario import (
     load_scenario,
     load_scenarios,
     parse_scenario,
+    scenarios_for_skill,
 )
 from servicecraft.practice.session import PracticeResult, PracticeSession, play
 from servicecraft.practice.signals import SIGNALS, read_reply
@@ -38,4 +39,5 @@ __all__ = [
     "parse_scenario",
     "play",
     "read_reply",
+    "scenarios_for_skill",
 ]
