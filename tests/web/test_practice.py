@@ -139,3 +139,16 @@ def test_a_hiring_link_is_used_once(org: Org, client_for) -> None:  # type: igno
     assert again.status_code == 404 and "has been used" in again.text
     results = lead.get("/hiring").text
     assert "Sam Hopeful" in results and "used" in results
+
+
+def test_where_to_practise_links_to_practise_now(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+    person = org.people["Priya Nair"]
+    page = client_for("priya").get(f"/people/{person}").text
+    skill = re.search(r'href="/practice\?skill=(\w+)">Practise now', page)
+    assert skill, "no Practise now link on Where to practise"
+    practice = client_for("priya").get(f"/practice?skill={skill.group(1)}").text
+    assert f"Scenarios that train {skill.group(1)}" in practice
+    # Leads get the coaching entry points; agents do not.
+    assert "/coaching/new" in client_for("lead").get(f"/people/{person}").text
+    assert "/coaching/new" not in page
+    assert f"/teams/{org.teams['Support A']}/coaching" in client_for("lead").get(f"/teams/{org.teams['Support A']}").text

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from servicecraft.model import SKILLS
 from servicecraft.practice import scenarios_for_skill
 from servicecraft.service import coaching, dashboards
+from servicecraft.service.viewer import PermissionDenied
 from servicecraft.service import practice as practising
 from servicecraft.store import Person
 from servicecraft.web import charts
@@ -62,7 +63,7 @@ def coaching_new(me: Me, person_id: int) -> Response:
     # Creating is the lead's; the form checks the same rule before showing anything.
     coaching.plans_for(me.session, me.viewer, person_id)
     if me.viewer.role not in ("admin", "lead"):
-        raise coaching.PermissionDenied("only this person's lead or an admin can coach them")
+        raise PermissionDenied("only this person's lead or an admin can coach them")
     return _new_form(me, person_id)
 
 
