@@ -151,4 +151,36 @@ def test_where_to_practise_links_to_practise_now(org: Org, client_for) -> None: 
     # Leads get the coaching entry points; agents do not.
     assert "/coaching/new" in client_for("lead").get(f"/people/{person}").text
     assert "/coaching/new" not in page
-    assert f"/teams/{org.teams['Support A']}/coaching" in client_for("lead").get(f"/teams/{org.teams['Support A']}").text
+    assert (
+        f"/teams/{org.teams['Support A']}/coaching"
+        in client_for("lead").get(f"/teams/{org.teams['Support A']}").text
+    )
+
+
+def test_lessons_quiz_and_readiness_pages(org: Org, client_for) -> None:  # type: ignore[no-untyped-def]
+    priya = client_for("priya")
+    page = priya.get("/lessons")
+    assert (
+        page.status_code == 200
+        and "Service is a skill" in page.text
+        and "Myth or true?" in page.text
+    )
+    myths = re.findall(r'name="([a-z-]+)" value="myth"', page.text)
+    r = priya.post(
+        "/lessons/quiz", data={**dict.fromkeys(myths, "myth"), "csrf_token": csrf_of(page.text)}
+    )
+    assert f"{len(myths)} of {len(myths)}" in r.text
+    statements = re.findall(
+        r'<fieldset><legend>([^<]+)</legend>\s*(?:<label><input type="radio" name="([a-z-]+)" value="1")',
+        page.text,
+    )
+    r = priya.post(
+        "/lessons/readiness",
+        data={**{q: "4" for _, q in statements}, "csrf_token": csrf_of(page.text)},
+    )
+    assert r.status_code == 200 and "counted for your department" in r.text
+    assert priya.get("/lessons/quiz/results").status_code == 403
+    lead = client_for("lead")
+    assert "Support" in lead.get("/lessons/quiz/results").text
+    readiness = lead.get(f"/departments/{org.departments['Support']}/readiness").text
+    assert "4.0" in readiness and "One-touch" in readiness

@@ -8,6 +8,8 @@ from servicecraft.store.coaching import (
     CoachingPlan,
     LinkAttempt,
     PracticeSessionRow,
+    QuizResult,
+    ReadinessAnswer,
 )
 from servicecraft.store.database import ENV_URL, Database, database_url, open_database, upgrade
 from servicecraft.store.schema import (
@@ -46,6 +48,8 @@ __all__ = [
     "Person",
     "PersonWeek",
     "PracticeSessionRow",
+    "QuizResult",
+    "ReadinessAnswer",
     "Survey",
     "SurveyLink",
     "Team",

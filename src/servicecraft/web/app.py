@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from servicecraft import __version__
 from servicecraft.service.viewer import PermissionDenied
 from servicecraft.store import open_database
-from servicecraft.web import account, api, coaching, hiring, pages, practice, survey
+from servicecraft.web import account, api, coaching, hiring, lessons, pages, practice, survey
 from servicecraft.web.deps import LoginRequired
 from servicecraft.web.render import make_templates
 from servicecraft.web.security import SecurityHeaders, csrf_token
@@ -74,6 +74,7 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     app.include_router(practice.router)
     app.include_router(coaching.router)
     app.include_router(hiring.router)
+    app.include_router(lessons.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:

@@ -1,4 +1,4 @@
-"""practice sessions, coaching plans, candidate links
+"""practice sessions, coaching plans, candidate links, quiz results, readiness answers
 
 Revision ID: 0007
 Revises: 0003
@@ -99,9 +99,33 @@ def upgrade() -> None:
     op.create_index(
         "ix_practice_sessions_person_started", "practice_sessions", ["person_id", "started_at"]
     )
+    op.create_table(
+        "quiz_results",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("department_id", sa.Integer(), sa.ForeignKey("departments.id"), nullable=True),
+        sa.Column("correct", sa.Integer(), nullable=False),
+        sa.Column("total", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+    )
+    op.create_index("ix_quiz_results_user_id", "quiz_results", ["user_id"])
+    op.create_index("ix_quiz_results_department_id", "quiz_results", ["department_id"])
+    op.create_table(
+        "readiness_answers",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("department_id", sa.Integer(), sa.ForeignKey("departments.id"), nullable=False),
+        sa.Column("question", sa.String(40), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.UniqueConstraint("user_id", "question", name="uq_readiness_user_question"),
+    )
+    op.create_index("ix_readiness_answers_department_id", "readiness_answers", ["department_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("readiness_answers")
+    op.drop_table("quiz_results")
     op.drop_table("practice_sessions")
     op.drop_table("link_attempts")
     op.drop_table("candidate_links")
