@@ -12,8 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from servicecraft.model import SKILLS
 from servicecraft.practice import scenarios_for_skill
 from servicecraft.service import coaching, dashboards
-from servicecraft.service.viewer import PermissionDenied
 from servicecraft.service import practice as practising
+from servicecraft.service.viewer import PermissionDenied
 from servicecraft.store import Person
 from servicecraft.web import charts
 from servicecraft.web.deps import Me
