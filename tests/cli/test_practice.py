@@ -124,3 +124,34 @@ def test_a_broken_scenario_file_names_file_field_and_problem(tmp_path: Path) -> 
 def test_without_a_scenario_it_says_what_to_give(args: tuple[str, ...]) -> None:
     code, _, err = run("practice", *args)
     assert code == 2 and "--scenario" in err
+
+
+def test_compared_with_a_persons_real_conversations(database_url: str) -> None:
+    from tests.web.conftest import build_org
+
+    build_org(database_url)
+    code, out, err = run(
+        "practice",
+        "--scenario",
+        "thats-billing",
+        "--replies",
+        str(SCRIPTS / "poor.txt"),
+        "--format",
+        "json",
+        "--db",
+        database_url,
+        "--person",
+        "Priya Nair",
+    )
+    assert code == 0, err
+    rows = json.loads(out)["feedback"]["comparison"]
+    assert {r["skill"] for r in rows} >= {"empathy", "ownership"}
+    assert any(r["real"] is not None and r["difference"] is not None for r in rows)
+    code, _, err = run(
+        "practice", "--scenario", "thats-billing", "--db", database_url, "--person", "Nobody"
+    )
+    assert code == 2 and "no person named 'Nobody'" in err
+    code, _, err = run(
+        "practice", "--scenario", "thats-billing", "--person", "Priya Nair", "--db", ""
+    )
+    assert code == 2 and "--person needs --db" in err

@@ -15,6 +15,7 @@ from servicecraft.practice import (
     PracticeSession,
     Scenario,
     ScenarioError,
+    compare,
     load_scenarios,
 )
 
@@ -58,6 +59,13 @@ def register(main: click.Group) -> None:
     help="Your own scenario file or folder of .yaml files (repeatable).",
 )
 @click.option("--no-learned", is_flag=True, help="Rules only: skip the learned predictors.")
+@click.option(
+    "--db",
+    "url",
+    envvar="SERVICECRAFT_DATABASE_URL",
+    help="Database to compare with the person's real conversations (with --person).",
+)
+@click.option("--person", help="Compare with this person's real conversations (needs --db).")
 def practice(
     list_only: bool,
     scenario_id: str | None,
@@ -66,6 +74,8 @@ def practice(
     out_format: str,
     extra: tuple[str, ...],
     no_learned: bool,
+    url: str | None,
+    person: str | None,
 ) -> None:
     """Practise with a simulated customer, scored by the same engine as real conversations.
 
@@ -86,6 +96,7 @@ def practice(
         raise InputError(
             f"unknown scenario {scenario_id!r}; available: {', '.join(sorted(scenarios))}"
         )
+    real = _real_means(url, person) if person else None
     session = PracticeSession(scenario, seed, Engine(learned=not no_learned))
     if replies is not None:
         for line in replies:
@@ -96,10 +107,29 @@ def practice(
     else:
         _interactive(session)
     result = session.finish()
+    if real is not None:
+        result.feedback.comparison = compare(result.scorecard, real)
     if out_format == "json":
         sys.stdout.buffer.write(orjson.dumps(result.to_dict(), option=orjson.OPT_APPEND_NEWLINE))
     else:
         click.echo(render_result(result, session.engine))
+
+
+def _real_means(url: str | None, person: str) -> dict[str, float | None]:
+    """The person's real skill averages, read before the session so a typo fails first."""
+    from servicecraft.cli.app import _open
+    from servicecraft.service.practice import real_skill_means_of
+
+    if not url:
+        raise click.UsageError("--person needs --db (or $SERVICECRAFT_DATABASE_URL)")
+    db = _open(url)
+    try:
+        with db.session() as session:
+            return real_skill_means_of(session, person)
+    except LookupError as exc:
+        raise InputError(str(exc)) from None
+    finally:
+        db.close()
 
 
 def _list(scenarios: dict[str, Scenario], out_format: str) -> None:
@@ -160,6 +190,8 @@ def render_result(result: PracticeResult, engine: Engine) -> str:
             *(f"  - {e.reason}: “{e.text}”" for e in worst.evidence),
             f"  a better reply: “{worst.better}”",
         ]
+    if result.feedback.comparison:
+        lines += ["", click.style("Against your real conversations", bold=True)]
     for row in result.feedback.comparison:
         lines.append(_comparison_line(row))
     lines += ["", render_explanation(result.conversation, result.scorecard, engine.rubric)]

@@ -263,3 +263,13 @@ def history(
         )
         for row, name in session.execute(query).all()
     ]
+
+
+def real_skill_means_of(session: Session, person_name: str) -> dict[str, float | None]:
+    """`real_skill_means` for a person by name (the command line's --person)."""
+    person_id = session.execute(
+        select(Person.id).where(Person.name == person_name)
+    ).scalar_one_or_none()
+    if person_id is None:
+        raise LookupError(f"no person named {person_name!r}")
+    return real_skill_means(session, person_id)
