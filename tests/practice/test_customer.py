@@ -45,10 +45,15 @@ class DetectingEngine(Engine):
 def test_learned_detectors_are_used_when_the_engine_has_them() -> None:
     text = "Leave the bill to me, I'm all over it."  # no ownership phrase in the rubric
     assert _reading(Engine(learned=False), text)["ownership"] == 0.0
-    engine = DetectingEngine({"ownership": 0.9, "handoff": 0.1, "proactivity": 0.7})
+    engine = DetectingEngine(
+        {"ownership": 0.9, "handoff": 0.1, "proactivity": 0.7, "respect-": 0.9}
+    )
     heard = _reading(engine, text)
     assert engine.calls == [([text], "agent")]
     assert heard["ownership"] == 0.9 and heard["handoff"] == 0.1 and heard["follow_up"] == 0.7
+    assert heard["disrespect"] == 0.0  # an unchecked negative label is not read
+    deflects = _reading(DetectingEngine({"ownership-": 0.8}), "Someone else handles that.")
+    assert deflects["handoff"] == 0.8
 
 
 def test_hidden_state_moves_with_what_the_trainee_writes(engine: Engine) -> None:

@@ -60,10 +60,14 @@ CUE_SIGNALS: dict[str, tuple[str, ...]] = {
     "blames_customer": ("disrespect",),
     "rude": ("disrespect",),
 }
-# Learned detectors (`Engine.detect`) by name → the signals they speak for.
+# Learned detectors (`Engine.detect`) by key → the signals they speak for. A key ending in
+# "-" is a detector's negative label ("ownership-": deflects). Only the negatives that were
+# checked against the bundled scripts are read: "empathy-" and "respect-" fired on warm
+# replies in the first detector build, and a false "disrespect" ends sessions.
 DETECTOR_SIGNALS: dict[str, tuple[str, ...]] = {
     "empathy": ("empathy",),
     "ownership": ("ownership",),
+    "ownership-": ("handoff",),
     "straight_answer": ("straight_answer",),
     "proactivity": ("follow_up",),
     "solution": ("solution",),
