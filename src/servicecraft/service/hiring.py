@@ -136,7 +136,7 @@ def claim(db: Database, token: str, ip: str) -> int:
 
 def candidate_session(session: Session, session_id: int) -> PracticeSessionRow:
     """The candidate's own session (the caller holds its id in their signed cookie)."""
-    row = session.get(PracticeSessionRow, session_id)
+    row = session.get(PracticeSessionRow, session_id, with_for_update=True)
     if row is None or row.candidate_link_id is None:
         raise LookupError("no candidate session")
     return row

@@ -131,8 +131,12 @@ def start(
     return row
 
 
-def get(session: Session, viewer: Viewer, session_id: int) -> PracticeSessionRow:
-    row = session.get(P, session_id)
+def get(
+    session: Session, viewer: Viewer, session_id: int, *, for_update: bool = False
+) -> PracticeSessionRow:
+    """A session the viewer may see; ``for_update`` locks the row (PostgreSQL) so two
+    replies sent at once from two tabs are applied one after the other, not one lost."""
+    row = session.get(P, session_id, with_for_update=for_update)
     if row is None or (row.candidate_link_id is not None and viewer.role not in ("admin", "lead")):
         raise LookupError(f"no practice session {session_id}")
     if not may_see(viewer, row):

@@ -144,7 +144,7 @@ def practice_session(me: Me, session_id: int, error: str | None = None) -> Respo
 
 
 def _own(me: Me, session_id: int) -> PracticeSessionRow:
-    row = practising.get(me.session, me.viewer, session_id)
+    row = practising.get(me.session, me.viewer, session_id, for_update=True)
     if row.user_id != me.user.id:
         raise HTTPException(403, "Only the person practising can reply.")
     return row
