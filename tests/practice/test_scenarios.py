@@ -102,3 +102,26 @@ def test_not_yaml_and_not_a_mapping_and_missing_file(tmp_path: Path) -> None:
 def test_a_bare_yes_in_yaml_reads_as_the_answer_yes() -> None:
     first_timer = next(s for s in bundled_scenarios() if s.id == "first-timer")
     assert first_timer.truth == "yes"
+
+
+def test_the_app_loads_an_organisations_scenarios_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servicecraft.service import practice as practising
+
+    data = _bundled_text()
+    data.update(id="our-own", title="Our own customer")
+    _write(tmp_path, data, "ours.yaml")
+    monkeypatch.setenv(practising.SCENARIOS_ENV, str(tmp_path))
+    practising.scenarios.cache_clear()
+    try:
+        assert practising.scenario("our-own").title == "Our own customer"
+        assert "charged-twice" in practising.scenarios()
+        data.pop("summary")
+        _write(tmp_path, data, "ours.yaml")
+        practising.scenarios.cache_clear()
+        with pytest.raises(ScenarioError, match=r"ours\.yaml: summary: is missing"):
+            practising.scenarios()
+    finally:
+        monkeypatch.delenv(practising.SCENARIOS_ENV)
+        practising.scenarios.cache_clear()

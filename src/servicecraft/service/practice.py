@@ -7,6 +7,7 @@ rebuilds the session by replaying them (a few milliseconds) instead of storing i
 from __future__ import annotations
 
 import json
+import os
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,9 +35,15 @@ def engine() -> Engine:
     return Engine()
 
 
+# An organisation's own scenario files or folders for the app, separated like PATH.
+SCENARIOS_ENV = "SERVICECRAFT_SCENARIOS"
+
+
 @lru_cache(maxsize=1)
 def scenarios() -> dict[str, Scenario]:
-    return _load_scenarios()
+    """The bundled scenarios plus those in $SERVICECRAFT_SCENARIOS (a bad file fails at start)."""
+    extra = [p for p in os.environ.get(SCENARIOS_ENV, "").split(os.pathsep) if p]
+    return _load_scenarios(extra)
 
 
 def scenario(scenario_id: str) -> Scenario:

@@ -63,6 +63,7 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     )
     app.state.db = open_database(database_url)
     app.state.templates = make_templates()
+    practice.scenarios_ready()  # a broken scenario file ($SERVICECRAFT_SCENARIOS) stops the start
 
     app.mount(
         "/static", StaticFiles(directory=str(files("servicecraft.web") / "static")), name="static"

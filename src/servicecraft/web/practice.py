@@ -31,6 +31,11 @@ def _render(me: Me, template: str, status: int = 200, **context: Any) -> Respons
     )
 
 
+def scenarios_ready() -> None:
+    """Load the scenarios now: a broken file is reported at start (file, field, problem)."""
+    practising.scenarios()
+
+
 @router.get("/practice")
 def practice_home(me: Me, skill: str | None = None) -> Response:
     known = practising.scenarios()
