@@ -113,6 +113,13 @@ def create_plan(
     return plan
 
 
+def coached_person(session: Session, viewer: Viewer, plan: CoachingPlan) -> Person:
+    """The person a plan (already checked with `get_plan`) is for."""
+    person = session.get(Person, plan.person_id)
+    assert person is not None  # a foreign key, not null
+    return person
+
+
 def get_plan(session: Session, viewer: Viewer, plan_id: int) -> CoachingPlan:
     plan = session.get(CoachingPlan, plan_id)
     if plan is None:

@@ -25,6 +25,7 @@ from servicecraft.service.viewer import PermissionDenied, Viewer
 from servicecraft.store import Person, PracticeSessionRow, Team, WeeklyStats
 
 P = PracticeSessionRow
+SessionRow = PracticeSessionRow  # the type shells annotate with (they import no store module)
 MAX_REPLIES = 40  # a session longer than any scenario's max_turns is a mistake, not practice
 HISTORY_LIMIT = 50
 
@@ -245,6 +246,13 @@ class SessionSummary:
     score: float | None
     started_at: datetime
     plan_id: int | None
+
+
+def own_history(session: Session, viewer: Viewer) -> list[SessionSummary]:
+    """The viewer's own practice (not their team's), newest first."""
+    if viewer.user_id is None:
+        return []
+    return history(session, viewer, where=P.user_id == viewer.user_id)
 
 
 def history(

@@ -14,7 +14,6 @@ from servicecraft.practice import scenarios_for_skill
 from servicecraft.service import coaching, dashboards
 from servicecraft.service import practice as practising
 from servicecraft.service.viewer import PermissionDenied
-from servicecraft.store import Person
 from servicecraft.web import charts
 from servicecraft.web.deps import Me
 from servicecraft.web.security import check_csrf
@@ -57,10 +56,8 @@ def _new_form(me: Me, person_id: int, status: int = 200, **values: Any) -> Respo
 
 @router.get("/people/{person_id}/coaching/new")
 def coaching_new(me: Me, person_id: int) -> Response:
-    person = me.session.get(Person, person_id)
-    if person is None:
-        raise LookupError(person_id)
-    # Creating is the lead's; the form checks the same rule before showing anything.
+    # Creating is the lead's; the form checks the same rule before showing anything
+    # (plans_for raises LookupError for an unknown person).
     coaching.plans_for(me.session, me.viewer, person_id)
     if me.viewer.role not in ("admin", "lead"):
         raise PermissionDenied("only this person's lead or an admin can coach them")
@@ -110,7 +107,7 @@ def coaching_create(
 @router.get("/coaching/{plan_id}")
 def coaching_plan(me: Me, plan_id: int) -> Response:
     plan = coaching.get_plan(me.session, me.viewer, plan_id)
-    person = me.session.get(Person, plan.person_id)
+    person = coaching.coached_person(me.session, me.viewer, plan)
     progress = coaching.progress(me.session, plan)
     weeks = progress["weeks"]
     chart = charts.line_chart(

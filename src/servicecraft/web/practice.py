@@ -15,7 +15,6 @@ from servicecraft.model import SKILLS
 from servicecraft.practice import scenarios_for_skill
 from servicecraft.service import coaching
 from servicecraft.service import practice as practising
-from servicecraft.store import PracticeSessionRow
 from servicecraft.web import charts
 from servicecraft.web.deps import Me
 from servicecraft.web.security import check_csrf
@@ -49,7 +48,7 @@ def practice_home(me: Me, skill: str | None = None) -> Response:
             for p in coaching.plans_for(me.session, me.viewer, me.viewer.person_id)
             if not p.closed_at
         ]
-    mine = practising.history(me.session, me.viewer, where=PracticeSessionRow.user_id == me.user.id)
+    mine = practising.own_history(me.session, me.viewer)
     return _render(
         me,
         "practice.html",
@@ -81,7 +80,7 @@ def practice_start(
     return RedirectResponse(f"/practice/{row.id}", status_code=303)
 
 
-def _session_context(me: Me, row: PracticeSessionRow) -> dict[str, Any]:
+def _session_context(me: Me, row: practising.SessionRow) -> dict[str, Any]:
     scenario = practising.scenario(row.scenario_id)
     result = practising.result_of(row)
     if result is None:
@@ -148,7 +147,7 @@ def practice_session(me: Me, session_id: int, error: str | None = None) -> Respo
     )
 
 
-def _own(me: Me, session_id: int) -> PracticeSessionRow:
+def _own(me: Me, session_id: int) -> practising.SessionRow:
     row = practising.get(me.session, me.viewer, session_id, for_update=True)
     if row.user_id != me.user.id:
         raise HTTPException(403, "Only the person practising can reply.")
