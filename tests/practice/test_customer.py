@@ -50,10 +50,18 @@ def test_learned_detectors_are_used_when_the_engine_has_them() -> None:
     )
     heard = _reading(engine, text)
     assert engine.calls == [([text], "agent")]
-    assert heard["ownership"] == 0.9 and heard["handoff"] == 0.1 and heard["follow_up"] == 0.7
+    assert heard["ownership"] == 0.9 and heard["follow_up"] == 0.7
+    assert heard["handoff"] == 0.0  # below DETECTED: not heard
     assert heard["disrespect"] == 0.0  # an unchecked negative label is not read
-    deflects = _reading(DetectingEngine({"ownership-": 0.8}), "Someone else handles that.")
-    assert deflects["handoff"] == 0.8
+    deflects = _reading(
+        DetectingEngine({"ownership-": 0.8, "solution": 0.9}), "Someone else handles that."
+    )
+    assert deflects["handoff"] == 0.8 and deflects["solution"] == 0.0  # no credit beside it
+    # Where the rules heard an excuse, the detectors are not read at all.
+    excuse = _reading(
+        DetectingEngine({"proactivity": 0.96}), "I'm afraid due to company policy I can't."
+    )
+    assert excuse["policy"] == 1.0 and excuse["follow_up"] == 0.0
 
 
 def test_hidden_state_moves_with_what_the_trainee_writes(engine: Engine) -> None:

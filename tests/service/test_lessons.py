@@ -6,7 +6,7 @@ import pytest
 
 from servicecraft.practice.lessons import content, mark_quiz
 from servicecraft.service import lessons
-from servicecraft.service.viewer import PermissionDenied
+from servicecraft.service.policy import PermissionDenied
 from servicecraft.store import open_database
 from tests.service.test_practice import viewer
 from tests.web.conftest import build_org, close_db

@@ -11,8 +11,7 @@ from sqlalchemy import select, update
 
 from servicecraft.service import coaching, hiring
 from servicecraft.service import practice as practising
-from servicecraft.service.access import viewer_for
-from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.service.policy import PermissionDenied, Viewer, viewer_for
 from servicecraft.store import CandidateLink, Database, User, open_database
 from tests.web.conftest import build_org, close_db
 

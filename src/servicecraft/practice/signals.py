@@ -67,12 +67,18 @@ CUE_SIGNALS: dict[str, tuple[str, ...]] = {
 DETECTOR_SIGNALS: dict[str, tuple[str, ...]] = {
     "empathy": ("empathy",),
     "ownership": ("ownership",),
-    "ownership-": ("handoff",),
     "straight_answer": ("straight_answer",),
     "proactivity": ("follow_up",),
     "solution": ("solution",),
-    "handoff": ("handoff",),
 }
+DETECTOR_EXCUSES: dict[str, tuple[str, ...]] = {
+    "handoff": ("handoff",),
+    "ownership-": ("handoff",),
+}
+# A detector is heard from this probability on: they fill in what the phrase lists miss, so
+# they must be surer than a cue (the first build gave "solution" 0.62 to a plain handoff).
+DETECTED = 0.7
+EXCUSES = frozenset({"policy", "handoff", "stalling", "disrespect"})
 # The learned empathy signal of the fast tier (cosine-calibrated, 0..1) counts from here.
 WARMTH = 0.6
 # A reply this impolite (learned politeness, 0..1) reads as disrespect.
@@ -114,16 +120,30 @@ def _learned(signals: Mapping[str, list[float | None]], name: str, index: int) -
 
 
 def _merge_detected(found: dict[str, float], detected: Any) -> None:
-    """Fold `Engine.detect`'s probabilities for one message into the cue-based signals."""
-    if not detected:
+    """Fold `Engine.detect`'s probabilities for one message into the cue-based signals.
+
+    Detectors fill in; they do not overrule the rules. Where the cues already heard an excuse
+    (a policy, a handoff, stalling), the detectors are not read: the first build credited
+    "proactivity" to "I'll transfer you". Otherwise a detected deflection counts, and only a
+    reply without one can earn detected empathy, ownership, an answer or a solution.
+    """
+    if not detected or any(found[s] >= PRESENT for s in EXCUSES):
         return
     row = detected[0]
-    for name, signals in DETECTOR_SIGNALS.items():
-        value = row.get(name)
-        if value is None:
-            continue
-        for signal in signals:
-            found[signal] = max(found[signal], min(1.0, max(0.0, float(value))))
+
+    def heard(table: dict[str, tuple[str, ...]]) -> bool:
+        any_heard = False
+        for name, signals in table.items():
+            value = row.get(name)
+            if value is None or float(value) < DETECTED:
+                continue
+            any_heard = True
+            for signal in signals:
+                found[signal] = max(found[signal], min(1.0, float(value)))
+        return any_heard
+
+    if not heard(DETECTOR_EXCUSES):
+        heard(DETECTOR_SIGNALS)
 
 
 def present(reading: Mapping[str, float]) -> frozenset[str]:

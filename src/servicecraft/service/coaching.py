@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 from servicecraft.model import SKILLS
 from servicecraft.service import dashboards
 from servicecraft.service import practice as practising
-from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.service.policy import (
+    PermissionDenied,
+    Viewer,
+    may_assign_practice,
+    may_see_coaching_plan,
+    may_see_team_coaching,
+)
 from servicecraft.store import CoachingPlan, Department, Person, PracticeSessionRow, Team
 from servicecraft.store import WeeklyStats as W
 
@@ -44,19 +50,12 @@ def _person_and_team(session: Session, person_id: int) -> tuple[Person, Team]:
     return person, team
 
 
-def may_coach(viewer: Viewer, team: Team) -> bool:
-    """Admins, and leads of the person's team or department."""
-    if viewer.role == "admin":
-        return True
-    if viewer.role != "lead":
-        return False
-    return viewer.team_id == team.id or viewer.department_id == team.department_id
+def may_coach(viewer: Viewer, person_id: int, team: Team) -> bool:
+    return may_assign_practice(viewer, person_id, team.id, team.department_id)
 
 
 def may_see_plan(viewer: Viewer, plan: CoachingPlan, team: Team) -> bool:
-    return may_coach(viewer, team) or (
-        viewer.person_id is not None and viewer.person_id == plan.person_id
-    )
+    return may_see_coaching_plan(viewer, plan.person_id, team.id, team.department_id)
 
 
 def skill_gaps(session: Session, viewer: Viewer, person_id: int) -> list[Gap]:
@@ -83,7 +82,7 @@ def create_plan(
 ) -> CoachingPlan:
     """Raises ValueError naming the field for bad input, PermissionDenied for the wrong lead."""
     _, team = _person_and_team(session, person_id)
-    if not may_coach(viewer, team) or viewer.user_id is None:
+    if not may_coach(viewer, person_id, team) or viewer.user_id is None:
         raise PermissionDenied("only this person's lead or an admin can coach them")
     bad = [s for s in focus_skills if s not in SKILLS]
     if not focus_skills or bad:
@@ -145,7 +144,7 @@ def close_plan(session: Session, viewer: Viewer, plan_id: int) -> CoachingPlan:
     plan = get_plan(session, viewer, plan_id)
     team = session.get(Team, plan.team_id)
     assert team is not None
-    if not may_coach(viewer, team):
+    if not may_coach(viewer, plan.person_id, team):
         raise PermissionDenied("only the lead closes a plan")
     if plan.closed_at is None:
         plan.closed_at = practising.now()
@@ -155,7 +154,7 @@ def close_plan(session: Session, viewer: Viewer, plan_id: int) -> CoachingPlan:
 def plans_for(session: Session, viewer: Viewer, person_id: int) -> list[CoachingPlan]:
     """A person's plans, open ones first, if the viewer may see them."""
     _, team = _person_and_team(session, person_id)
-    if not (may_coach(viewer, team) or viewer.person_id == person_id):
+    if not may_see_coaching_plan(viewer, person_id, team.id, team.department_id):
         raise PermissionDenied("not yours to see")
     rows = session.execute(
         select(CoachingPlan)
@@ -246,7 +245,7 @@ def team_overview(session: Session, viewer: Viewer, team_id: int) -> dict[str, A
     team = session.get(Team, team_id)
     if team is None:
         raise LookupError(f"no team {team_id}")
-    if not may_coach(viewer, team):
+    if not may_see_team_coaching(viewer, team.id, team.department_id):
         raise PermissionDenied("not your team")
     today = practising.now().date()
     plans = session.execute(

@@ -14,11 +14,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from servicecraft.service import practice as practising
-from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.service.policy import PermissionDenied, Viewer, candidate_scope, may_hire
 from servicecraft.store import CandidateLink, Database, LinkAttempt, PracticeSessionRow
 
 LINK_LIFETIME = timedelta(days=7)
@@ -49,10 +49,6 @@ class CandidateResult:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def may_hire(viewer: Viewer) -> bool:
-    return viewer.role in ("admin", "lead")
 
 
 def create_link(session: Session, viewer: Viewer, candidate: str, scenario_id: str) -> str:
@@ -152,13 +148,7 @@ def results(session: Session, viewer: Viewer) -> list[CandidateResult]:
         .order_by(CandidateLink.created_at.desc(), CandidateLink.id.desc())
         .limit(200)
     )
-    if viewer.role != "admin":
-        clauses = [CandidateLink.created_by == viewer.user_id]
-        if viewer.department_id is not None:
-            clauses.append(CandidateLink.department_id == viewer.department_id)
-        if viewer.team_id is not None:
-            clauses.append(CandidateLink.team_id == viewer.team_id)
-        query = query.where(or_(*clauses))
+    query = query.where(candidate_scope(viewer, CandidateLink))
     return [
         CandidateResult(
             link_id=link.id,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from servicecraft.practice.lessons import QuizMark, content, mark_quiz
 from servicecraft.service import dashboards
 from servicecraft.service import practice as practising
-from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.service.policy import PermissionDenied, Viewer, may_see_quiz_results
 from servicecraft.store import Department, QuizResult, ReadinessAnswer
 
 SCALE = (1, 5)
@@ -44,7 +44,7 @@ def take_quiz(session: Session, viewer: Viewer, answers: dict[str, str]) -> Quiz
 
 def quiz_by_department(session: Session, viewer: Viewer) -> list[DepartmentQuiz]:
     """Admins and reviewers see every department; leads their own; agents none."""
-    if viewer.role == "agent":
+    if not may_see_quiz_results(viewer):
         raise PermissionDenied("quiz results by department are for leads and admins")
     query = (
         select(

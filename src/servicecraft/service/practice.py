@@ -14,14 +14,19 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from servicecraft.engine import Engine
 from servicecraft.model import SKILLS
 from servicecraft.practice import PracticeResult, PracticeSession, Scenario
 from servicecraft.practice import load_scenarios as _load_scenarios
-from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.service.policy import (
+    PermissionDenied,
+    Viewer,
+    may_see_practice,
+    practice_scope,
+)
 from servicecraft.store import Person, PracticeSessionRow, Team, WeeklyStats
 
 P = PracticeSessionRow
@@ -84,31 +89,11 @@ def scope_of(session: Session, viewer: Viewer) -> Scope:
 
 
 def may_see(viewer: Viewer, row: PracticeSessionRow) -> bool:
-    """Trainees see their own practice; leads their team's or department's; admins all."""
-    if viewer.role == "admin":
-        return True
-    if row.user_id is not None and row.user_id == viewer.user_id:
-        return True
-    if viewer.role != "lead":
-        return False
-    if viewer.department_id is not None and row.department_id == viewer.department_id:
-        return True
-    return viewer.team_id is not None and row.team_id == viewer.team_id
+    return may_see_practice(viewer, row.user_id, row.team_id, row.department_id)
 
 
 def visible(viewer: Viewer) -> ColumnElement[bool]:
-    """The SQL form of `may_see`, for lists."""
-    if viewer.role == "admin":
-        return P.id.is_not(None)
-    own = P.user_id == viewer.user_id if viewer.user_id is not None else false()
-    if viewer.role != "lead":
-        return own
-    clauses = [own]
-    if viewer.department_id is not None:
-        clauses.append(P.department_id == viewer.department_id)
-    if viewer.team_id is not None:
-        clauses.append(P.team_id == viewer.team_id)
-    return or_(*clauses)
+    return practice_scope(viewer, P)
 
 
 def start(

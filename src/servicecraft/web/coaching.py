@@ -13,9 +13,10 @@ from servicecraft.model import SKILLS
 from servicecraft.practice import scenarios_for_skill
 from servicecraft.service import coaching, dashboards
 from servicecraft.service import practice as practising
-from servicecraft.service.viewer import PermissionDenied
+from servicecraft.service.policy import PermissionDenied
 from servicecraft.web import charts
 from servicecraft.web.deps import Me
+from servicecraft.web.render import page
 from servicecraft.web.security import check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -23,9 +24,7 @@ FOCUS_DEFAULT = 2  # the widest gaps pre-selected on a new plan
 
 
 def _render(me: Me, template: str, status: int = 200, **context: Any) -> Response:
-    return me.request.app.state.templates.TemplateResponse(
-        me.request, template, me.context(section="practice", **context), status_code=status
-    )
+    return page(me.request, template, me.context(section="practice", **context), status)
 
 
 def _new_form(me: Me, person_id: int, status: int = 200, **values: Any) -> Response:

@@ -13,7 +13,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from servicecraft.service import hiring
 from servicecraft.service import practice as practising
+from servicecraft.service.policy import may_hire
 from servicecraft.web.deps import Me
+from servicecraft.web.render import page
 from servicecraft.web.security import check_csrf, csrf_token
 
 router = APIRouter(include_in_schema=False)
@@ -26,7 +28,7 @@ def _ip(request: Request) -> str:
 
 @router.get("/hiring")
 def hiring_page(me: Me, link: str | None = None) -> Response:
-    if not hiring.may_hire(me.viewer):
+    if not may_hire(me.viewer):
         raise HTTPException(403, "The hiring screen is for leads and admins.")
     return _page_for(me, new_link=None)
 
@@ -34,7 +36,7 @@ def hiring_page(me: Me, link: str | None = None) -> Response:
 def _page_for(
     me: Me, new_link: str | None, status: int = 200, error: str | None = None
 ) -> Response:
-    return me.request.app.state.templates.TemplateResponse(
+    return page(
         me.request,
         "hiring.html",
         me.context(
@@ -45,7 +47,7 @@ def _page_for(
             new_link=new_link,
             error=error,
         ),
-        status_code=status,
+        status,
     )
 
 
@@ -74,9 +76,7 @@ def _candidate_page(request: Request, status: int = 200, **context: Any) -> Resp
         "user": None,
         **context,
     }
-    return request.app.state.templates.TemplateResponse(
-        request, "candidate.html", context, status_code=status
-    )
+    return page(request, "candidate.html", context, status)
 
 
 @router.get("/candidate/{token}")

@@ -11,15 +11,14 @@ from servicecraft.practice.lessons import content
 from servicecraft.service import lessons
 from servicecraft.service import practice as practising
 from servicecraft.web.deps import Me
+from servicecraft.web.render import page
 from servicecraft.web.security import check_csrf
 
 router = APIRouter(include_in_schema=False)
 
 
 def _render(me: Me, template: str, status: int = 200, **context: Any) -> Response:
-    return me.request.app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-        me.request, template, me.context(section="practice", **context), status_code=status
-    )
+    return page(me.request, template, me.context(section="practice", **context), status)
 
 
 @router.get("/lessons")

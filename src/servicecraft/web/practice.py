@@ -17,6 +17,7 @@ from servicecraft.service import coaching
 from servicecraft.service import practice as practising
 from servicecraft.web import charts
 from servicecraft.web.deps import Me
+from servicecraft.web.render import page
 from servicecraft.web.security import check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -25,9 +26,7 @@ Text = Annotated[str, Form(max_length=20_000)]
 
 
 def _render(me: Me, template: str, status: int = 200, **context: Any) -> Response:
-    return me.request.app.state.templates.TemplateResponse(
-        me.request, template, me.context(section="practice", **context), status_code=status
-    )
+    return page(me.request, template, me.context(section="practice", **context), status)
 
 
 def scenarios_ready() -> None:
