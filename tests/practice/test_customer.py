@@ -62,6 +62,17 @@ def test_learned_detectors_are_used_when_the_engine_has_them() -> None:
         DetectingEngine({"proactivity": 0.96}), "I'm afraid due to company policy I can't."
     )
     assert excuse["policy"] == 1.0 and excuse["follow_up"] == 0.0
+    # A detected deflection does not outweigh what the rules heard as good.
+    warm = _reading(
+        DetectingEngine({"handoff": 0.75, "ownership": 0.9}),
+        "Thanks for getting in touch, and I'm really sorry about all this.",
+    )
+    assert warm["empathy"] == 1.0 and warm["handoff"] == 0.0 and warm["ownership"] == 0.9
+
+
+def test_a_plain_direct_reply_is_not_heard_as_disrespect(engine: Engine) -> None:
+    heard = _reading(engine, "I'll sort this out myself, so you won't have to explain it again.")
+    assert heard["disrespect"] == 0.0 and heard["ownership"] == 1.0
 
 
 def test_hidden_state_moves_with_what_the_trainee_writes(engine: Engine) -> None:

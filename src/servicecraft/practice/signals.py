@@ -81,8 +81,9 @@ DETECTED = 0.7
 EXCUSES = frozenset({"policy", "handoff", "stalling", "disrespect"})
 # The learned empathy signal of the fast tier (cosine-calibrated, 0..1) counts from here.
 WARMTH = 0.6
-# A reply this impolite (learned politeness, 0..1) reads as disrespect.
-RUDENESS = 0.15
+# Learned politeness is not read as disrespect: it scores plain, direct replies ("I'll take
+# care of this myself") as impolite, and a false "disrespect" ends sessions. The rubric's
+# dismissive, blaming and rude cues are what the customer hears as disrespect.
 
 
 def read_reply(engine: Engine, conversation: Conversation) -> dict[str, float]:
@@ -103,9 +104,6 @@ def read_reply(engine: Engine, conversation: Conversation) -> dict[str, float]:
     warmth = _learned(analysis.signals, "empathy", last.index)
     if warmth is not None and warmth >= WARMTH:
         found["empathy"] = max(found["empathy"], warmth)
-    polite = _learned(analysis.signals, "politeness", last.index)
-    if polite is not None and polite < RUDENESS:
-        found["disrespect"] = max(found["disrespect"], 1.0 - polite)
     detect = getattr(engine, "detect", None)
     if callable(detect):
         _merge_detected(found, detect([last.message.text], last.message.role))
@@ -122,14 +120,17 @@ def _learned(signals: Mapping[str, list[float | None]], name: str, index: int) -
 def _merge_detected(found: dict[str, float], detected: Any) -> None:
     """Fold `Engine.detect`'s probabilities for one message into the cue-based signals.
 
-    Detectors fill in; they do not overrule the rules. Where the cues already heard an excuse
-    (a policy, a handoff, stalling), the detectors are not read: the first build credited
-    "proactivity" to "I'll transfer you". Otherwise a detected deflection counts, and only a
-    reply without one can earn detected empathy, ownership, an answer or a solution.
+    The rules come first; detectors fill in where the rules are silent. Where the cues heard an
+    excuse (a policy, a handoff, stalling), no detector is read: the first build credited
+    "proactivity" to "I'll transfer you". A detected deflection counts only where the cues
+    heard nothing good either: the same build heard a "handoff" in "thanks for getting in
+    touch, and I'm really sorry". Detected empathy, ownership, an answer or a solution count
+    only in a reply where no deflection was heard.
     """
     if not detected or any(found[s] >= PRESENT for s in EXCUSES):
         return
     row = detected[0]
+    cue_positive = any(v >= PRESENT for s, v in found.items() if s not in EXCUSES)
 
     def heard(table: dict[str, tuple[str, ...]]) -> bool:
         any_heard = False
@@ -142,7 +143,7 @@ def _merge_detected(found: dict[str, float], detected: Any) -> None:
                 found[signal] = max(found[signal], min(1.0, float(value)))
         return any_heard
 
-    if not heard(DETECTOR_EXCUSES):
+    if cue_positive or not heard(DETECTOR_EXCUSES):
         heard(DETECTOR_SIGNALS)
 
 
