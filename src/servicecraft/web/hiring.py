@@ -27,7 +27,7 @@ def _ip(request: Request) -> str:
 
 
 @router.get("/hiring")
-def hiring_page(me: Me, link: str | None = None) -> Response:
+def hiring_page(me: Me) -> Response:
     if not may_hire(me.viewer):
         raise HTTPException(403, "The hiring screen is for leads and admins.")
     return _page_for(me, new_link=None)
