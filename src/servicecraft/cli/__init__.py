@@ -19,6 +19,7 @@ _COMMAND_MODULES = (
     "servicecraft.cli.models",
     "servicecraft.cli.calibrate",
     "servicecraft.cli.reviews",
+    "servicecraft.cli.practice",
 )
 
 

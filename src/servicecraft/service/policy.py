@@ -247,6 +247,80 @@ def capabilities(viewer: Viewer) -> Capabilities:
     )
 
 
+# --- Practice, coaching, hiring ----------------------------------------------------------
+
+
+def may_see_practice(
+    viewer: Viewer, user_id: int | None, team_id: int | None, department_id: int | None
+) -> bool:
+    """A practice session: its trainee, the leads of its team or department, admins.
+
+    Reviewers read conversations, not people's practice. A candidate's session (no user)
+    is seen by admins and the leads of the department or team that invited them.
+    """
+    if viewer.role == "admin":
+        return True
+    if user_id is not None and viewer.user_id == user_id:
+        return True
+    return viewer.role == "lead" and (
+        (viewer.department_id is not None and viewer.department_id == department_id)
+        or (viewer.team_id is not None and viewer.team_id == team_id)
+    )
+
+
+def practice_scope(viewer: Viewer, table: Any) -> ColumnElement[bool]:
+    """The SQL form of `may_see_practice`, for lists."""
+    if viewer.role == "admin":
+        return true()
+    own = table.user_id == viewer.user_id if viewer.user_id is not None else false()
+    if viewer.role != "lead":
+        return own
+    clauses = [own]
+    if viewer.department_id is not None:
+        clauses.append(table.department_id == viewer.department_id)
+    if viewer.team_id is not None:
+        clauses.append(table.team_id == viewer.team_id)
+    return or_(*clauses)
+
+
+def may_see_coaching_plan(viewer: Viewer, person_id: int, team_id: int, department_id: int) -> bool:
+    """A coaching plan: the coached person, and whoever may assign them practice."""
+    if viewer.person_id is not None and viewer.person_id == person_id:
+        return True
+    return may_assign_practice(viewer, person_id, team_id, department_id)
+
+
+def may_see_team_coaching(viewer: Viewer, team_id: int, department_id: int) -> bool:
+    """A team's open plans: admins and the team's (or department's) leads."""
+    if viewer.role == "admin":
+        return True
+    return viewer.role == "lead" and may_see_team(viewer, team_id, department_id)
+
+
+def may_hire(viewer: Viewer) -> bool:
+    """Create candidate links and see candidates' results: admins and leads, never agents."""
+    return viewer.role in ("admin", "lead")
+
+
+def candidate_scope(viewer: Viewer, table: Any) -> ColumnElement[bool]:
+    """Candidate links a viewer may see: all for admins; a lead's own and their scope's."""
+    if viewer.role == "admin":
+        return true()
+    if viewer.role != "lead":
+        return false()
+    clauses = [table.created_by == viewer.user_id] if viewer.user_id is not None else []
+    if viewer.department_id is not None:
+        clauses.append(table.department_id == viewer.department_id)
+    if viewer.team_id is not None:
+        clauses.append(table.team_id == viewer.team_id)
+    return or_(*clauses) if clauses else false()
+
+
+def may_see_quiz_results(viewer: Viewer) -> bool:
+    """Myths-quiz results by department: everyone but agents (leads see their department)."""
+    return viewer.role != "agent"
+
+
 # --- Query scopes -------------------------------------------------------------------------
 
 

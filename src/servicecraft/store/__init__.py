@@ -3,6 +3,14 @@
 from servicecraft.model import SKILLS
 from servicecraft.store.aggregates import rebuild as rebuild_aggregates
 from servicecraft.store.aggregates import refresh as refresh_aggregates
+from servicecraft.store.coaching import (
+    CandidateLink,
+    CoachingPlan,
+    LinkAttempt,
+    PracticeSessionRow,
+    QuizResult,
+    ReadinessAnswer,
+)
 from servicecraft.store.database import ENV_URL, Database, database_url, open_database, upgrade
 from servicecraft.store.reviews import (
     CalibrationConversation,
@@ -44,6 +52,8 @@ __all__ = [
     "CalibrationConversation",
     "CalibrationReviewer",
     "CalibrationSession",
+    "CandidateLink",
+    "CoachingPlan",
     "Conversation",
     "ConversationDocument",
     "DataVersion",
@@ -52,6 +62,7 @@ __all__ = [
     "Dispute",
     "Hindrance",
     "HindranceRow",
+    "LinkAttempt",
     "LoginAttempt",
     "Person",
     "PersonWeek",
@@ -60,6 +71,9 @@ __all__ = [
     "ReviewAssignment",
     "ReviewEvent",
     "RubricVersion",
+    "PracticeSessionRow",
+    "QuizResult",
+    "ReadinessAnswer",
     "Survey",
     "SurveyLink",
     "Team",

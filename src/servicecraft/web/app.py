@@ -17,7 +17,20 @@ from servicecraft import __version__
 from servicecraft.catalogue import UnknownSort
 from servicecraft.service.policy import PermissionDenied, capabilities
 from servicecraft.store import open_database
-from servicecraft.web import account, api, api_groups, calibration, pages, reviews, survey, users
+from servicecraft.web import (
+    account,
+    api,
+    api_groups,
+    calibration,
+    coaching,
+    hiring,
+    lessons,
+    pages,
+    practice,
+    reviews,
+    survey,
+    users,
+)
 from servicecraft.web.deps import LoginRequired
 from servicecraft.web.render import make_templates, page
 from servicecraft.web.security import SecurityHeaders, csrf_token
@@ -66,6 +79,7 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     )
     app.state.db = open_database(database_url)
     app.state.templates = make_templates()
+    practice.scenarios_ready()  # a broken scenario file ($SERVICECRAFT_SCENARIOS) stops the start
 
     app.mount(
         "/static", StaticFiles(directory=str(files("servicecraft.web") / "static")), name="static"
@@ -78,6 +92,10 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     app.include_router(users.router)
     app.include_router(reviews.router)
     app.include_router(calibration.router)
+    app.include_router(practice.router)
+    app.include_router(coaching.router)
+    app.include_router(hiring.router)
+    app.include_router(lessons.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
