@@ -17,6 +17,8 @@ _COMMAND_MODULES = (
     "servicecraft.cli.score",
     "servicecraft.cli.app",
     "servicecraft.cli.models",
+    "servicecraft.cli.myths",
+    "servicecraft.cli.surveys",
 )
 
 
