@@ -47,6 +47,7 @@ class ImportReport:
     updated: int = 0  # stored before with other content: scored again and replaced
     skipped: int = 0  # already stored with the same content
     rejections: list[Rejection] = field(default_factory=list)
+    new_ids: list[str] = field(default_factory=list)  # stored for the first time (to survey)
 
     @property
     def rejected(self) -> int:
@@ -156,6 +157,7 @@ def _store_batch(
                 report.updated += 1
             else:
                 report.imported += 1
+                report.new_ids.append(conversation.id)
             changed.append((conversation, document, digest, previous is not None))
         cards = engine.score_many([c for c, _, _, _ in changed])  # one pass for the learned tier
         people = _People(session)
