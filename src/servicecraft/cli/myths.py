@@ -11,7 +11,6 @@ import orjson
 from servicecraft.importers import FORMATS, SourceError, detect_format
 from servicecraft.model import Conversation, Scorecard
 from servicecraft.myths import MythReport, Observation, check, observation_from, report_to_dict
-from servicecraft.store import ENV_URL
 
 SHOWN_REJECTIONS = 20
 
@@ -23,9 +22,7 @@ def register(main: click.Group) -> None:
 @click.command()
 @click.argument("inputs", nargs=-1, type=click.Path())
 @click.option("--from", "fmt", type=click.Choice(FORMATS), help="Input format (default: detect).")
-@click.option(
-    "--db", "url", help=f"Check the stored organisation instead (URL or SQLite path; ${ENV_URL})."
-)
+@click.option("--db", "url", help="Check the stored organisation instead (URL or SQLite path).")
 @click.option(
     "--format",
     "out_format",

@@ -7,11 +7,12 @@ import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import datetime
+from typing import Any
 
 import click
 
+from servicecraft.cli.app import db_option
 from servicecraft.service.surveys import CreatedLink, link_url
-from servicecraft.store import ENV_URL, Database
 
 BASE_URL_ENV = "SERVICECRAFT_BASE_URL"
 SHOWN_REJECTIONS = 20
@@ -19,14 +20,6 @@ SHOWN_REJECTIONS = 20
 
 def register(main: click.Group) -> None:
     main.add_command(surveys)
-
-
-db_option = click.option(
-    "--db",
-    "url",
-    envvar=ENV_URL,
-    help=f"Database URL or SQLite path (default: ${ENV_URL} or servicecraft.db).",
-)
 
 
 @click.group()
@@ -130,15 +123,11 @@ def write_links(links: Sequence[CreatedLink], base_url: str, output: str | None)
             writer.writerow([link.conversation_id, link.customer or "", url])
 
 
-def links_after_import(db: Database, ids: Sequence[str], base_url: str, output: str) -> None:
+def links_after_import(db: Any, ids: Sequence[str], base_url: str, output: str) -> None:
     """Survey links for the conversations an import stored for the first time."""
-    from servicecraft.service import surveys as service
-    from servicecraft.service.viewer import Viewer
+    from servicecraft.service.surveys import links_for_new
 
-    created: list[CreatedLink] = []
-    for start in range(0, len(ids), service.CHUNK):
-        selection = service.Selection(ids=tuple(ids[start : start + service.CHUNK]))
-        created.extend(service.create_links(db, Viewer(role="admin"), selection).created)
+    created = links_for_new(db, ids)
     write_links(created, base_url, output)
     click.echo(f"created {len(created)} survey links in {output}", err=True)
 

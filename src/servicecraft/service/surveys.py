@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -235,6 +235,16 @@ def create_links(db: Database, viewer: Viewer, selection: Selection) -> LinkBatc
         created.extend(_create_chunk(db, todo[start : start + CHUNK]))
     skipped = sum(1 for _, surveyed in matched if surveyed)
     return LinkBatch(created=tuple(created), skipped=skipped)
+
+
+def links_for_new(db: Database, ids: Sequence[str]) -> list[CreatedLink]:
+    """Links for conversations an import just stored (the command line's --survey-links)."""
+    created: list[CreatedLink] = []
+    admin = Viewer(role="admin")
+    for start in range(0, len(ids), CHUNK):
+        selection = Selection(ids=tuple(ids[start : start + CHUNK]))
+        created.extend(create_links(db, admin, selection).created)
+    return created
 
 
 def _selection_clause(viewer: Viewer, s: Selection) -> ColumnElement[bool]:
