@@ -327,6 +327,9 @@ def _adjusted(
         keep &= ~np.isnan(columns[name])
     if keep.sum() < MIN_ANSWERS + len(others):
         return None
+    design = np.column_stack([columns[factor][keep], *(columns[n][keep] for n in others)])
+    if np.linalg.matrix_rank(np.column_stack([np.ones(len(design)), design])) <= len(others) + 1:
+        return None  # the factor is a combination of the others here: nothing to hold equal
     estimate = _fit(y[keep], columns[factor][keep], [columns[n][keep] for n in others])
     return Estimate(estimate.effect, estimate.ci, estimate.n, tuple(others))
 
