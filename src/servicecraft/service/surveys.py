@@ -356,3 +356,9 @@ def id_of(db: Database, kind: str, name: str) -> int:
     if len(found) > 1:
         raise LookupError(f"{len(found)} teams are named {name!r}; filter by department too")
     return int(found[0])
+
+
+def asked_questions(db: Database) -> tuple[Question, ...]:
+    """The questions the public page asks (those turned on), in the organisation's words."""
+    with db.session() as session:
+        return tuple(q for q in questions(session) if q.enabled)
