@@ -52,9 +52,11 @@ Z975 = 1.959963984540054
 class Observation:
     """One conversation: its factors (None: not observed) and its answers (None: not answered).
 
-    ``asked`` is whether a survey was asked for (a link was made or it was answered);
-    None where that is not known (scored files), so the response rate counts every
-    conversation. ``groups`` names extra groups for the response rates (e.g. channel).
+    ``asked`` is True where a survey link was made, False where it is known that none
+    was, None where that is not known (scored files, answers imported with their
+    source). Where any row is known to be asked, response rates count only those;
+    otherwise every conversation. ``groups`` names extra groups for the response rates
+    (e.g. channel).
     """
 
     factors: Mapping[str, float | None]

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from servicecraft.service import dashboards
 from servicecraft.service.demo import DEMO_PASSWORD, build_demo
-from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.service.policy import PermissionDenied, Viewer
 from servicecraft.store import (
     Conversation,
     Database,
@@ -26,9 +26,10 @@ from servicecraft.store import (
 ADMIN = Viewer("admin")
 
 
-@pytest.fixture
-def demo(database_url: str) -> Iterator[Database]:
-    db = open_database(database_url)
+@pytest.fixture(scope="module")
+def demo(module_database_url: str) -> Iterator[Database]:
+    """Built once per database kind: every test here only reads it."""
+    db = open_database(module_database_url)
     info = build_demo(db, conversations=400, weeks=6)
     assert info.conversations == 400
     assert {u for u, _, _ in info.logins} == {

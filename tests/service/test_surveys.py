@@ -15,8 +15,8 @@ from sqlalchemy import select
 from servicecraft.cli import main
 from servicecraft.service import surveys
 from servicecraft.service.importing import import_files
+from servicecraft.service.policy import PermissionDenied, Viewer
 from servicecraft.service.survey_answers import import_answers
-from servicecraft.service.viewer import PermissionDenied, Viewer
 from servicecraft.store import Conversation, Database, SurveyLink, WeeklyStats, open_database
 
 

@@ -233,37 +233,17 @@ def users_add(
     url: str | None,
 ) -> None:
     """Create a login."""
-    from sqlalchemy import select
+    from servicecraft.service.users import UserError, add_user, check_password
 
-    from servicecraft.service.auth import hash_password
-    from servicecraft.store import Department, Person, Team, User
-
-    if len(password) < 10:
-        raise click.ClickException("use a password of at least 10 characters")
+    try:
+        check_password(password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
     db = _open(url)
     try:
-        with db.transaction() as session:
-            if session.execute(select(User).where(User.username == username)).scalar_one_or_none():
-                raise click.ClickException(f"user {username!r} exists already")
-            user = User(username=username, password_hash=hash_password(password), role=role)
-            for value, model, attribute in (
-                (person, Person, "person_id"),
-                (department, Department, "department_id"),
-                (team, Team, "team_id"),
-            ):
-                if value:
-                    found = session.execute(
-                        select(model).where(model.name == value)
-                    ).scalar_one_or_none()
-                    if found is None:
-                        kind = model.__name__.lower()
-                        raise click.ClickException(f"no {kind} named {value!r}")
-                    setattr(user, attribute, found.id)
-            if role == "agent" and user.person_id is None:
-                raise click.ClickException("an agent login needs --person")
-            if role == "lead" and user.department_id is None and user.team_id is None:
-                raise click.ClickException("a lead login needs --department or --team")
-            session.add(user)
+        add_user(db, username, role, password, person=person, department=department, team=team)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         db.close()
     click.echo(f"created {role} login {username!r}", err=True)

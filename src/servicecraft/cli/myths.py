@@ -72,7 +72,7 @@ def myths(
 def _from_database(url: str) -> MythReport:
     from servicecraft.cli.app import _open
     from servicecraft.service.myths import organisation_myths
-    from servicecraft.service.viewer import Viewer
+    from servicecraft.service.policy import Viewer
 
     db = _open(url)
     try:

@@ -64,7 +64,7 @@ def surveys_create(
     from servicecraft.cli.app import _open
     from servicecraft.service import survey_mail
     from servicecraft.service import surveys as service
-    from servicecraft.service.viewer import Viewer
+    from servicecraft.service.policy import Viewer
 
     settings = None
     if send:

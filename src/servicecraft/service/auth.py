@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from servicecraft.store import ApiToken, LoginAttempt, User
 
@@ -58,9 +58,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def _recent_failures(session: Session, column: object, value: str, since: datetime) -> int:
+def _recent_failures(
+    session: Session, column: InstrumentedAttribute[str], value: str, since: datetime
+) -> int:
     q = select(func.count()).where(
-        column == value,  # type: ignore[operator]
+        column == value,
         LoginAttempt.succeeded.is_(False),
         LoginAttempt.at >= since,
     )

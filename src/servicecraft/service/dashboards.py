@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, func, literal, select, true
 from sqlalchemy.orm import Session
 
+from servicecraft import catalogue
 from servicecraft.service.figures import (
     DepartmentDetail,
     DepartmentStats,
@@ -39,10 +40,16 @@ from servicecraft.service.listings import (
     conversation_rows,
     filter_options,
     hindrances,
-    may_see,
     search_conversations,
 )
-from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.service.policy import (
+    PermissionDenied,
+    Viewer,
+    may_see_department,
+    may_see_organisation,
+    may_see_person,
+    may_see_team,
+)
 from servicecraft.store import SKILLS, Department, Person, Team, WeeklyStats
 from servicecraft.store import Conversation as C
 from servicecraft.store.schema import HISTOGRAM_BINS
@@ -62,20 +69,7 @@ __all__ = [
 W = WeeklyStats
 KEYS = ("id", "week", "person_id", "team_id", "department_id")
 SUMMED = [c for c in W.__table__.columns if c.name not in KEYS]
-SORT_KEYS = frozenset(
-    {
-        "name",
-        "conversations",
-        "score",
-        "better_rate",
-        "one_touch",
-        "chasing",
-        "chasers_per_100",
-        "survey_coverage",
-        "csat",
-        *SKILLS,
-    }
-)
+SORT_KEYS = catalogue.GROUP_SORTS
 HISTOGRAM_EDGES = tuple(range(0, 101, 100 // HISTOGRAM_BINS))
 G = TypeVar("G", bound=Stats)
 EXAMPLE_WINDOW = 500  # recent conversations a weakest-skill example is picked from
@@ -89,7 +83,7 @@ class _Group:
     weeks: dict[date, dict[str, float]] = field(default_factory=dict)
 
 
-def _add(into: dict[str, float], values: Mapping[str, Any]) -> None:
+def _add(into: dict[str, float], values: Mapping[Any, Any]) -> None:
     for column in SUMMED:
         into[column.name] = into.get(column.name, 0) + (values.get(column.name) or 0)
 
@@ -158,10 +152,8 @@ def _weeks(session: Session, count: int) -> tuple[date, ...]:
 
 def _sorted(items: Iterable[G], sort: str | None) -> tuple[G, ...]:
     """Sorted by a whitelisted column ("-score": descending); missing values last."""
-    sort = sort or "-score"
-    key = sort.removeprefix("-")
-    if key not in SORT_KEYS:
-        raise ValueError(f"cannot sort by {sort!r}; use one of {', '.join(sorted(SORT_KEYS))}")
+    order = catalogue.parse_sort(sort or "-score", SORT_KEYS)
+    key = order.key
 
     def value(item: G) -> Any:
         if key in SKILLS:
@@ -172,11 +164,11 @@ def _sorted(items: Iterable[G], sort: str | None) -> tuple[G, ...]:
     items = list(items)
     present = [i for i in items if value(i) is not None]
     missing = [i for i in items if value(i) is None]
-    return tuple(sorted(present, key=value, reverse=sort.startswith("-"))) + tuple(missing)
+    return tuple(sorted(present, key=value, reverse=order.descending)) + tuple(missing)
 
 
 def organisation_overview(session: Session, viewer: Viewer, weeks: int = 12) -> Overview:
-    if not viewer.sees_everything:
+    if not may_see_organisation(viewer):
         raise PermissionDenied("the organisation overview is for admins and reviewers")
     week_list = _weeks(session, weeks)
     by_department = _collect(session, W.department_id, true(), week_list)
@@ -245,9 +237,7 @@ def department_detail(
     department = session.get(Department, department_id)
     if department is None:
         raise LookupError(f"no department {department_id}")
-    if not (
-        viewer.sees_everything or (viewer.role == "lead" and viewer.department_id == department_id)
-    ):
+    if not may_see_department(viewer, department_id):
         raise PermissionDenied("not your department")
     where = W.department_id == department_id
     week_list = _weeks(session, weeks)
@@ -283,7 +273,7 @@ def team_detail(
         raise LookupError(f"no team {team_id}")
     department = session.get(Department, team.department_id)
     assert department is not None  # a foreign key, not null
-    if not may_see(viewer, None, team.id, department.id) or viewer.role == "agent":
+    if not may_see_team(viewer, team.id, department.id):
         raise PermissionDenied("not your team")
     where = W.team_id == team_id
     week_list = _weeks(session, weeks)
@@ -308,7 +298,7 @@ def person_profile(
     assert team is not None
     department = session.get(Department, team.department_id)
     assert department is not None
-    if not may_see(viewer, person.id, team.id, department.id):
+    if not may_see_person(viewer, person.id, team.id, department.id):
         raise PermissionDenied("not yours to see")
     week_list = _weeks(session, weeks)
     mine = _collect(session, None, W.person_id == person_id, week_list).get(0) or _Group()

@@ -8,8 +8,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from servicecraft.myths import MythReport, Observation, check
-from servicecraft.service.listings import scope
-from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.service.policy import PermissionDenied, Viewer, may_see_myths, row_scope
 from servicecraft.store import SKILLS, SurveyLink, Team
 from servicecraft.store import Conversation as C
 
@@ -19,7 +18,7 @@ CHUNK = 5000
 def organisation_myths(session: Session, viewer: Viewer) -> MythReport:
     """The myth check over every conversation the viewer may read (not for agents:
     one person's handful of answers says more about chance than about customers)."""
-    if viewer.role == "agent":
+    if not may_see_myths(viewer):
         raise PermissionDenied("the myth check is for leads, reviewers and admins")
     return check(observations(session, viewer))
 
@@ -38,7 +37,7 @@ def observations(session: Session, viewer: Viewer) -> Iterator[Observation]:
     query = (
         select(*columns, C.csat, C.ces, linked.label("linked"), C.channel, Team.name)
         .outerjoin(Team, Team.id == C.team_id)
-        .where(scope(viewer))
+        .where(row_scope(viewer, C))
         .execution_options(yield_per=CHUNK)
     )
     names = (
@@ -63,6 +62,8 @@ def observations(session: Session, viewer: Viewer) -> Iterator[Observation]:
             },
             csat=csat,
             ces=ces,
-            asked=bool(link) or csat is not None or ces is not None,
+            # Who was asked is known only through links: an answer that came with its
+            # source says nothing about how many were asked and did not answer.
+            asked=True if link else None,
             groups=groups,
         )

@@ -2,9 +2,10 @@
 
 Satisfaction as the share of 4s and 5s ("top-two-box") beside the mean, effort as the
 mean and the share of 5-7 ("easy"), likelihood to recommend as % promoters (9-10) minus
-% detractors (0-6), and the response rate: answered over asked, where asked means a
-survey link was made or an answer came in. Computed from the conversations that were
-asked (an index walk per person, team or department), week by week for the trends.
+% detractors (0-6), and the response rate: answered over asked, counting only
+conversations with a survey link (an answer that came with its source says nothing
+about how many were asked). Computed from the conversations that were asked or
+answered (an index walk per person, team or department), week by week for the trends.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from servicecraft.service.listings import may_see, scope
+from servicecraft.service.policy import PermissionDenied, Viewer, may_see_conversation, row_scope
 from servicecraft.service.surveys import LINK_LIFETIME, answered_clause
-from servicecraft.service.viewer import PermissionDenied, Viewer
 from servicecraft.store import Conversation, Person, SurveyLink
 
 C = Conversation
@@ -30,8 +30,9 @@ COMMENT_ORDERS = ("low", "recent")
 class Tally:
     """Counts that add up across weeks; the shares and means are derived."""
 
-    asked: int = 0
-    answered: int = 0
+    asked: int = 0  # survey links made
+    answered_asked: int = 0  # of those, answered
+    answered: int = 0  # every answer, from links, CSV imports and the sources
     csat_n: int = 0
     csat_sum: float = 0.0
     csat_top2: int = 0
@@ -47,7 +48,8 @@ class Tally:
 
     @property
     def response_rate(self) -> float | None:
-        return self.answered / self.asked if self.asked else None
+        """Answered over asked, where the asking is known (a survey link was made)."""
+        return self.answered_asked / self.asked if self.asked else None
 
     @property
     def csat_mean(self) -> float | None:
@@ -109,7 +111,7 @@ class ConversationSurvey:
 def _who(
     viewer: Viewer, person_id: int | None, team_id: int | None, department_id: int | None
 ) -> ColumnElement[bool]:
-    clauses: list[ColumnElement[bool]] = [scope(viewer)]
+    clauses: list[ColumnElement[bool]] = [row_scope(viewer, C)]
     for column, value in (
         (C.person_id, person_id),
         (C.team_id, team_id),
@@ -134,7 +136,8 @@ def survey_summary(
     query = (
         select(
             C.week,
-            func.count(),
+            func.count(SurveyLink.id),
+            count_if(and_(SurveyLink.id.is_not(None), answered_clause())),
             count_if(answered_clause()),
             func.count(C.csat),
             func.coalesce(func.sum(C.csat), 0.0),
@@ -212,7 +215,7 @@ def conversation_survey(
     if row is None:
         raise LookupError(f"no conversation {conversation_id!r}")
     c, link = row
-    if not may_see(viewer, c.person_id, c.team_id, c.department_id):
+    if not may_see_conversation(viewer, c.person_id, c.team_id, c.department_id):
         raise PermissionDenied("not yours to see")
     answered = any(v is not None for v in (c.csat, c.ces, c.nps, c.survey_comment))
     if answered:

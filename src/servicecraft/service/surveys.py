@@ -20,8 +20,8 @@ import orjson
 from sqlalchemy import ColumnElement, and_, exists, select, update
 from sqlalchemy.orm import Session
 
-from servicecraft.service.listings import scope
-from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.catalogue import SURVEY_RANGES
+from servicecraft.service.policy import PermissionDenied, Viewer, may_create_surveys, row_scope
 from servicecraft.store import (
     Conversation,
     ConversationDocument,
@@ -35,7 +35,7 @@ LINK_LIFETIME = timedelta(days=30)
 MAX_COMMENT = 2000
 CHUNK = 500
 # The questions and their scales; the organisation may reword or turn off any of them.
-SCALES = {"csat": (1, 5), "ces": (1, 7), "nps": (0, 10)}
+SCALES = SURVEY_RANGES
 DEFAULT_QUESTIONS = {
     "csat": "How satisfied are you with the help you got?",
     "ces": "The company made it easy for me to handle my issue.",
@@ -122,12 +122,6 @@ def link_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/survey/{token}"
 
 
-def may_create(viewer: Viewer) -> bool:
-    """Admins, and leads for their own scope; reviewers read, and agents do not pick
-    which of their own customers are asked."""
-    return viewer.role in ("admin", "lead")
-
-
 def answered_clause() -> ColumnElement[bool]:
     c = Conversation
     return (
@@ -183,7 +177,7 @@ def create_link(db: Database, conversation_id: str, viewer: Viewer | None = None
             viewer is not None and not _mine(session, viewer, conversation_id)
         ):
             raise LookupError(f"no conversation {conversation_id!r}")
-        if viewer is not None and not may_create(viewer):
+        if viewer is not None and not may_create_surveys(viewer):
             raise PermissionDenied("only admins and leads create survey links")
         link = session.execute(
             select(SurveyLink).where(SurveyLink.conversation_id == conversation_id)
@@ -211,13 +205,15 @@ def create_link(db: Database, conversation_id: str, viewer: Viewer | None = None
 
 
 def _mine(session: Session, viewer: Viewer, conversation_id: str) -> bool:
-    query = select(Conversation.id).where(Conversation.id == conversation_id, scope(viewer))
+    query = select(Conversation.id).where(
+        Conversation.id == conversation_id, row_scope(viewer, Conversation)
+    )
     return session.execute(query).first() is not None
 
 
 def create_links(db: Database, viewer: Viewer, selection: Selection) -> LinkBatch:
     """Links for every conversation of a selection not surveyed yet, in chunks."""
-    if not may_create(viewer):
+    if not may_create_surveys(viewer):
         raise PermissionDenied("only admins and leads create survey links")
     where = _selection_clause(viewer, selection)
     linked = exists().where(SurveyLink.conversation_id == Conversation.id)
@@ -249,7 +245,7 @@ def links_for_new(db: Database, ids: Sequence[str]) -> list[CreatedLink]:
 
 def _selection_clause(viewer: Viewer, s: Selection) -> ColumnElement[bool]:
     c = Conversation
-    clauses: list[ColumnElement[bool]] = [scope(viewer)]
+    clauses: list[ColumnElement[bool]] = [row_scope(viewer, Conversation)]
     if s.ids:
         clauses.append(c.id.in_(s.ids))
     for column, value in ((c.person_id, s.person_id), (c.team_id, s.team_id)):

@@ -147,11 +147,11 @@ def line_chart(
         out.append(
             f'<path class="line s{k % 8}" d="{_path(pts)}"><title>{escape(name)}</title></path>'
         )
-        for p, v in zip(pts, values, strict=False):
-            if p is not None:
+        for point, value in zip(pts, values, strict=False):
+            if point is not None and value is not None:
                 out.append(
-                    f'<circle class="pt s{k % 8}" cx="{p[0]:.1f}" cy="{p[1]:.1f}" r="2.5">'
-                    f"<title>{escape(name)}: {_fmt(float(v))}{escape(unit)}</title></circle>"  # type: ignore[arg-type]
+                    f'<circle class="pt s{k % 8}" cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="2.5">'
+                    f"<title>{escape(name)}: {_fmt(float(value))}{escape(unit)}</title></circle>"
                 )
     out.append("</svg>")
     return Markup("".join(out))

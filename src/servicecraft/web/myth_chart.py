@@ -24,7 +24,13 @@ OUTCOME_AXIS = {
 
 def forest(findings: Sequence[Finding], *, outcome: str, width: int = 720) -> Markup:
     rows = [f for f in findings if f.outcome == outcome]
-    label_w, text_w, row_h, top, bottom = 190, 0, 26, 8, 30
+    if not any(f.ci is not None for f in rows):
+        most = max((f.n for f in rows), default=0)
+        return Markup(
+            f'<p class="muted">Too little data for a chart yet: at most {most} answered surveys '
+            "for any factor; each needs at least 30 (see the table).</p>"
+        )
+    label_w, text_w, row_h, top, bottom = 300, 0, 26, 8, 30
     plot_l, plot_r = label_w, width - 16 - text_w
     height = top + row_h * len(rows) + bottom
     ends = [abs(v) for f in rows if f.ci is not None for v in f.ci]
@@ -60,7 +66,7 @@ def forest(findings: Sequence[Finding], *, outcome: str, width: int = 720) -> Ma
         if f.ci is None or f.effect is None:
             out.append(
                 f'<text class="axis" x="{plot_l + 6}" y="{y + 4:.1f}">'
-                f"{escape(f.verdict[:90])}</text>"
+                f"{escape(f.verdict.split(':')[0])} (n = {f.n})</text>"
             )
             continue
         direction = "lower" if f.ci[1] < 0 else "higher" if f.ci[0] > 0 else "unclear"
@@ -85,12 +91,9 @@ def _nice(value: float) -> float:
     magnitude = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+            return float(step * magnitude)
+    return float(10 * magnitude)
 
 
 def _name(factor: str) -> str:
-    try:
-        return label(factor)
-    except KeyError:
-        return factor.replace("_", " ")
+    return label(factor)

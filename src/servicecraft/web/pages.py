@@ -1,6 +1,6 @@
 """Server-rendered dashboard pages.
 
-Each handler asks the service layer (which enforces who may see what, raising
+Each handler asks the service layer (which applies the access policy, raising
 PermissionDenied) and hands the result to `views` to shape it for a template.
 Handlers are plain `def`: the database calls are blocking, so FastAPI runs them
 in its thread pool.
@@ -15,38 +15,22 @@ from fastapi import APIRouter, Query
 from fastapi.responses import RedirectResponse, Response
 
 from servicecraft.service import dashboards
-from servicecraft.service.access import landing_path, sees_organisation
-from servicecraft.web import views
+from servicecraft.service.policy import landing_path, may_filter_by_group, may_see_organisation
+from servicecraft.web import views, voice
 from servicecraft.web.deps import Me
+from servicecraft.web.params import search_filters
+from servicecraft.web.render import page
 
 router = APIRouter(include_in_schema=False)
 
-SORT_KEYS = {
-    "name",
-    "conversations",
-    "score",
-    "better_rate",
-    "one_touch",
-    "chasing",
-    "survey_coverage",
-    "csat",
-    *views.SKILLS,
-}
-
 
 def _render(me: Me, template: str, **context: Any) -> Response:
-    return me.request.app.state.templates.TemplateResponse(
-        me.request, template, me.context(**context)
-    )
-
-
-def _sort(value: str | None, default: str = "-score") -> str:
-    return value if value and value.lstrip("-") in SORT_KEYS else default
+    return page(me.request, template, me.context(**context))
 
 
 @router.get("/")
 def organisation(me: Me) -> Response:
-    if not sees_organisation(me.viewer):
+    if not may_see_organisation(me.viewer):
         return RedirectResponse(landing_path(me.viewer), status_code=303)
     data = dashboards.organisation_overview(me.session, me.viewer, weeks=12)
     return _render(
@@ -59,36 +43,62 @@ def organisation(me: Me) -> Response:
 
 
 @router.get("/departments/{department_id}")
-def department(me: Me, department_id: int, sort: str | None = None) -> Response:
-    sort = _sort(sort)
+def department(
+    me: Me, department_id: int, sort: str = "-score", comments: str = "low", only_low: bool = False
+) -> Response:
     data = dashboards.department_detail(me.session, me.viewer, department_id, sort=sort)
-    ctx = views.group(data, "department", sort)
     return _render(
-        me, "group.html", section="organisation", sort=sort, params={"sort": sort}, **ctx
+        me,
+        "group.html",
+        section="organisation",
+        sort=sort,
+        params={"sort": sort},
+        **views.department(data, me.viewer),
+        **voice.group_context(
+            me, department_id=department_id, comments=comments, only_low=only_low
+        ),
     )
 
 
 @router.get("/teams/{team_id}")
-def team(me: Me, team_id: int, sort: str | None = None) -> Response:
-    sort = _sort(sort)
+def team(
+    me: Me, team_id: int, sort: str = "-score", comments: str = "low", only_low: bool = False
+) -> Response:
     data = dashboards.team_detail(me.session, me.viewer, team_id, sort=sort)
-    ctx = views.group(data, "team", sort)
     return _render(
-        me, "group.html", section="organisation", sort=sort, params={"sort": sort}, **ctx
+        me,
+        "group.html",
+        section="organisation",
+        sort=sort,
+        params={"sort": sort},
+        **views.team(data, me.viewer),
+        **voice.group_context(me, team_id=team_id, comments=comments, only_low=only_low),
     )
 
 
 @router.get("/people/{person_id}")
-def person(me: Me, person_id: int) -> Response:
+def person(me: Me, person_id: int, comments: str = "low", only_low: bool = False) -> Response:
     data = dashboards.person_profile(me.session, me.viewer, person_id)
     section = "person" if me.viewer.person_id == person_id else "organisation"
-    return _render(me, "person.html", section=section, **views.person(data))
+    return _render(
+        me,
+        "person.html",
+        section=section,
+        **views.person(data, me.viewer),
+        **voice.group_context(me, person_id=person_id, comments=comments, only_low=only_low),
+    )
 
 
 @router.get("/conversations/{conversation_id}")
 def conversation(me: Me, conversation_id: str, skill: str = "all") -> Response:
     data = dashboards.conversation_detail(me.session, me.viewer, conversation_id)
-    return _render(me, "conversation.html", section="search", **views.conversation(data, skill))
+    return _render(
+        me,
+        "conversation.html",
+        section="search",
+        **views.conversation(data, skill),
+        **voice.conversation_context(me, conversation_id),
+    )
 
 
 @router.get("/hindrances")
@@ -114,7 +124,7 @@ def search(
     outcome: Annotated[str | None, Query()] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    filters = views.search_filters(
+    filters = search_filters(
         person_id=person_id,
         team_id=team_id,
         department_id=department_id,
@@ -129,12 +139,14 @@ def search(
     result = dashboards.search_conversations(
         me.session, me.viewer, **filters, page=page, page_size=views.PAGE_SIZE
     )
-    params = {k: ("" if v is None else str(v)) for k, v in views.search_params(filters).items()}
+    options = (
+        dashboards.filter_options(me.session, me.viewer) if may_filter_by_group(me.viewer) else None
+    )
     return _render(
         me,
         "search.html",
         title="Conversations",
         section="search",
-        params=params,
-        **views.search(result, me.session, me.viewer, page),
+        params=views.search_params(filters),
+        **views.search(result, options),
     )

@@ -11,10 +11,12 @@ from itertools import pairwise
 from typing import Any
 from urllib.parse import urlencode
 
+from fastapi import Request
+from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from servicecraft.model import SKILLS
+from servicecraft.model import SKILLS as SKILLS
 from servicecraft.web import charts
 
 
@@ -124,21 +126,19 @@ def qs(params: Mapping[str, Any], **changes: Any) -> str:
     return "?" + urlencode(merged) if merged else "?"
 
 
-def attr(obj: Any, name: str, default: Any = None) -> Any:
-    """Read a field from a dict or an object alike (service results come in both shapes)."""
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
+def week_labels(weeks: Iterable[date]) -> list[str]:
+    """'02 Mar' for each week's Monday."""
+    return [w.strftime("%d %b") for w in weeks]
 
 
-def week_labels(weeks: Iterable[Any]) -> list[str]:
-    out = []
-    for w in weeks:
-        if isinstance(w, date | datetime):
-            out.append(w.strftime("%d %b"))
-        else:
-            out.append(str(w)[5:10] if len(str(w)) >= 10 else str(w))
-    return out
+def page(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    """A rendered template (the app's Jinja environment) as a response."""
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, template, context, status_code=status_code
+    )
+    return response
 
 
 def make_templates() -> Jinja2Templates:
@@ -152,7 +152,6 @@ def make_templates() -> Jinja2Templates:
     env.globals.update(
         charts=charts,
         qs=qs,
-        attr=attr,
         SKILLS=SKILLS,
         SKILL_SHORT=SKILL_SHORT,
         highlight=highlight,

@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field
 
 from servicecraft import catalogue
 from servicecraft.myths import FACTORS, MythReport, report_to_dict
-from servicecraft.service import myths, surveys
+from servicecraft.service import myths, survey_figures, surveys
+from servicecraft.service.policy import may_create_surveys
 from servicecraft.web.api import Importer, Reader
 from servicecraft.web.deps import Me
 from servicecraft.web.myth_chart import forest
@@ -29,10 +30,54 @@ api_router = APIRouter(prefix="/api/v1", tags=["api"])
 CsrfField = Annotated[str, Form(alias="csrf_token")]
 
 
+def group_context(
+    me: Me,
+    *,
+    person_id: int | None = None,
+    team_id: int | None = None,
+    department_id: int | None = None,
+    comments: str = "low",
+    only_low: bool = False,
+) -> dict[str, Any]:
+    """The "What customers said" block of a person, team or department page."""
+    who = {"person_id": person_id, "team_id": team_id, "department_id": department_id}
+    order = comments if comments in survey_figures.COMMENT_ORDERS else "low"
+    summary = survey_figures.survey_summary(me.session, me.viewer, **who)
+    found = survey_figures.survey_comments(
+        me.session, me.viewer, **who, order=order, max_csat=2 if only_low else None, limit=30
+    )
+    series = {
+        "satisfied": [_percent(t.top_two_box) for _, t in summary.weeks],
+        "easy": [_percent(t.easy_share) for _, t in summary.weeks],
+        "response rate": [_percent(t.response_rate) for _, t in summary.weeks],
+    }
+    return {
+        "voice": summary,
+        "voice_series": series,
+        "comments": found,
+        "comment_order": order,
+        "only_low": only_low,
+    }
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else 100.0 * share
+
+
+def conversation_context(me: Me, conversation_id: str) -> dict[str, Any]:
+    """The conversation page's survey panel, and whether the viewer may ask for feedback."""
+    return {
+        "survey": survey_figures.conversation_survey(me.session, me.viewer, conversation_id),
+        "can_survey": may_create_surveys(me.viewer),
+    }
+
+
 @router.get("/myths")
 def myths_page(me: Me) -> Response:
     report = myths.organisation_myths(me.session, me.viewer)
-    return page(me.request, "myths.html", me.context(title="Myth check", section="myths", **_myths(report)))
+    return page(
+        me.request, "myths.html", me.context(title="Myth check", section="myths", **_myths(report))
+    )
 
 
 def _myths(report: MythReport) -> dict[str, Any]:
@@ -166,7 +211,7 @@ def api_create(me: Importer, body: SurveyRequest) -> SurveyLinks:
         limit=body.limit,
     )
     batch = surveys.create_links(db, me.viewer, selection)
-    base = _base(me)  # type: ignore[arg-type]
+    base = _base(me)
     return SurveyLinks(
         created=[
             SurveyLinkOut(
