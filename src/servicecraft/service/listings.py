@@ -61,6 +61,7 @@ OUTCOME_FILTERS = {
 SEARCH_SORTS = {key: getattr(C, key) for key in catalogue.CONVERSATION_SORTS}
 MAX_PAGE_SIZE = 500
 COUNT_CAP = 10_000
+SNIPPET = 140  # characters of the opening message shown in lists
 EXAMPLES = 20
 
 
@@ -73,6 +74,7 @@ def conversation_rows(
     offset: int = 0,
     scored: bool = False,
     documents: bool = False,
+    snippets: bool = False,
 ) -> tuple[ConversationRow, ...]:
     query = (
         select(C, Person.name, Team.name)
@@ -92,6 +94,14 @@ def conversation_rows(
             )
         )
         cards = {cid: orjson.loads(card) for cid, card in found}
+    openings: dict[str, str | None] = {}
+    if snippets and rows:
+        found = session.execute(
+            select(ConversationDocument.conversation_id, ConversationDocument.conversation).where(
+                ConversationDocument.conversation_id.in_([r[0].id for r in rows])
+            )
+        )
+        openings = {cid: _snippet(orjson.loads(doc)) for cid, doc in found}
     return tuple(
         ConversationRow(
             id=c.id,
@@ -107,9 +117,24 @@ def conversation_rows(
             csat=c.csat,
             predicted_resolution=c.predicted_resolution,
             scorecard=cards.get(c.id),
+            channel=c.channel,
+            snippet=openings.get(c.id),
         )
         for c, person_name, team_name in rows
     )
+
+
+def _snippet(conversation: dict[str, Any], limit: int = SNIPPET) -> str | None:
+    """What the customer first said (or the first message), cut at a word near ``limit``."""
+    messages = [m for m in conversation.get("messages", []) if m.get("public", True)]
+    first = next((m for m in messages if m.get("role") == "customer"), None)
+    first = first or (messages[0] if messages else None)
+    if first is None:
+        return None
+    text = " ".join(str(first.get("text", "")).split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def conversation_detail(
@@ -143,12 +168,17 @@ def conversation_detail(
     )
 
 
-def hindrances(session: Session, viewer: Viewer, limit: int = 200) -> Hindrances:
-    """Policies and systems cited, grouped by what was said, most cited first."""
+def hindrances(
+    session: Session, viewer: Viewer, limit: int = 200, *, team_id: int | None = None
+) -> Hindrances:
+    """Policies and systems cited, grouped by what was said, most cited first (of one team's
+    conversations with ``team_id``)."""
     if not may_see_hindrances(viewer):
         raise PermissionDenied("hindrances are for leads, reviewers and admins")
     h = HindranceRow
     where = group_scope(viewer, h)
+    if team_id is not None:
+        where = and_(where, h.team_id == team_id)
     groups = session.execute(
         select(h.key, h.kind, h.department_id, func.count().label("n"), func.min(h.text))
         .where(where)
@@ -222,6 +252,7 @@ def search_conversations(
     page: int = 1,
     page_size: int = 50,
     with_documents: bool = False,
+    with_snippets: bool = False,
 ) -> SearchPage:
     """Conversations matching every filter given that the viewer may read.
 
@@ -288,6 +319,7 @@ def search_conversations(
         offset=(page - 1) * page_size,
         limit=page_size,
         documents=with_documents,
+        snippets=with_snippets,
     )
     return SearchPage(total=total, exact=exact, page=page, page_size=page_size, rows=rows)
 
@@ -330,6 +362,7 @@ def _page(
     offset: int,
     limit: int,
     documents: bool,
+    snippets: bool = False,
 ) -> tuple[ConversationRow, ...]:
     """One page sorted by ``order`` with rows lacking a value last, on both databases.
 
@@ -344,6 +377,7 @@ def _page(
         limit=limit,
         offset=offset,
         documents=documents,
+        snippets=snippets,
     )
     if len(rows) == limit:
         return rows
@@ -359,6 +393,7 @@ def _page(
         limit=limit - len(rows),
         offset=max(0, offset - valued),
         documents=documents,
+        snippets=snippets,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +12,16 @@ from servicecraft.service.auth import hash_password
 from servicecraft.service.policy import ROLES
 from servicecraft.store import Database, Department, Person, Team, User
 
-__all__ = ["Login", "User", "UserError", "add_user", "get_user", "list_users"]
+__all__ = [
+    "Login",
+    "User",
+    "UserError",
+    "add_user",
+    "get_user",
+    "list_users",
+    "set_disabled",
+    "set_password",
+]
 
 MIN_PASSWORD = 10
 
@@ -30,6 +40,7 @@ class Login:
     person: str | None
     department: str | None
     team: str | None
+    disabled: bool
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -53,6 +64,7 @@ def list_users(session: Session) -> list[Login]:
             person=person,
             department=department,
             team=team,
+            disabled=user.disabled_at is not None,
         )
         for user, person, department, team in rows
     ]
@@ -101,3 +113,36 @@ def add_user(
         session.add(user)
         session.flush()
         return user.id
+
+
+def _by_name(session: Session, username: str) -> User:
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        raise UserError(f"no user {username!r}")
+    return user
+
+
+def set_password(db: Database, username: str, password: str) -> None:
+    """A new password; the user's sessions end (their cookies carry the old hash's digest)."""
+    check_password(password)
+    with db.transaction() as session:
+        _by_name(session, username).password_hash = hash_password(password)
+
+
+def set_disabled(db: Database, username: str, disabled: bool, *, by: str | None = None) -> None:
+    """Disable (no login, no session, no API token works) or enable a login again.
+
+    ``by``: the username doing it; nobody may disable themselves (an admin locking the
+    last admin out would need the database to get back in).
+    """
+    if disabled and by is not None and by == username:
+        raise UserError("you cannot disable your own login")
+    with db.transaction() as session:
+        user = _by_name(session, username)
+        if disabled and user.role == "admin":
+            admins = session.execute(
+                select(User.id).where(User.role == "admin", User.disabled_at.is_(None))
+            ).all()
+            if len(admins) <= 1 and user.disabled_at is None:
+                raise UserError("this is the last admin login; add another admin first")
+        user.disabled_at = datetime.now(UTC).replace(tzinfo=None) if disabled else None

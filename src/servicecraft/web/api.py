@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
@@ -127,7 +127,12 @@ def list_conversations(
     summary="One scored conversation",
     description="The scorecard with its evidence, and the conversation under `conversation`.",
 )
-def get_conversation(me: Reader, conversation_id: str) -> dict[str, Any]:
+def get_conversation(
+    me: Reader,
+    conversation_id: Annotated[
+        str, Path(description="the conversation's id in its source", examples=["craft-001"])
+    ],
+) -> dict[str, Any]:
     return shapes.conversation(
         dashboards.conversation_detail(me.session, me.viewer, conversation_id)
     )
@@ -165,11 +170,54 @@ async def import_jsonl(request: Request, me: Importer) -> Response | dict[str, A
     return shapes.import_result(report)
 
 
+def _schema_type(schema: dict[str, Any]) -> str:
+    """'integer, 1 to 200' from a parameter's JSON schema."""
+    options = [o for o in schema.get("anyOf", [schema]) if o.get("type") != "null"]
+    kinds = []
+    for option in options:
+        kind = option.get("format") or option.get("type") or "value"
+        low, high = option.get("minimum"), option.get("maximum")
+        if low is not None and high is not None:
+            kind += f", {low} to {high}"
+        elif low is not None:
+            kind += f", at least {low}"
+        kinds.append(kind)
+    return " or ".join(kinds) or "value"
+
+
+def parameter_rows(spec: dict[str, Any]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Each operation's parameters as the reference page lists them."""
+    rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for path, operations in spec.get("paths", {}).items():
+        for method, op in operations.items():
+            out = []
+            for p in op.get("parameters", []):
+                schema = p.get("schema", {})
+                examples = p.get("examples") or schema.get("examples") or []
+                if isinstance(examples, dict):
+                    examples = [e.get("value") for e in examples.values()]
+                out.append(
+                    {
+                        "name": p["name"],
+                        "in": p["in"],
+                        "required": p.get("required", False),
+                        "type": _schema_type(schema),
+                        "default": schema.get("default"),
+                        "description": p.get("description") or schema.get("description") or "",
+                        "example": examples[0] if examples else None,
+                    }
+                )
+            rows[(path, method)] = out
+    return rows
+
+
 @router.get("/docs", include_in_schema=False)
 def docs_page(request: Request) -> Response:
     """A readable, offline API reference built from the OpenAPI description (no CDN)."""
+    spec = request.app.openapi()
     context = {
-        "spec": request.app.openapi(),
+        "spec": spec,
+        "parameters": parameter_rows(spec),
         "base": str(request.base_url).rstrip("/"),
         "user": None,
         "title": "JSON API",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from servicecraft import catalogue
@@ -72,7 +72,12 @@ def organisation(me: Reader, weeks: Weeks = 12) -> dict[str, Any]:
     response_model=GroupSummary,
 )
 def department_summary(
-    me: Reader, department_id: int, weeks: Weeks = 12, sort: GroupSort = "-score"
+    me: Reader,
+    department_id: Annotated[
+        int, Path(description="a department's id (see /api/v1/organisation)", examples=[1])
+    ],
+    weeks: Weeks = 12,
+    sort: GroupSort = "-score",
 ) -> dict[str, Any]:
     data = dashboards.department_detail(me.session, me.viewer, department_id, sort, weeks)
     out = shapes.summary(data.department.id, data.department.name, data.totals, data.weeks)
@@ -87,7 +92,12 @@ def department_summary(
     response_model=GroupSummary,
 )
 def team_summary(
-    me: Reader, team_id: int, weeks: Weeks = 12, sort: GroupSort = "-score"
+    me: Reader,
+    team_id: Annotated[
+        int, Path(description="a team's id (see a department's summary)", examples=[1])
+    ],
+    weeks: Weeks = 12,
+    sort: GroupSort = "-score",
 ) -> dict[str, Any]:
     data = dashboards.team_detail(me.session, me.viewer, team_id, sort, weeks)
     out = shapes.summary(data.team.id, data.team.name, data.totals, data.weeks)
@@ -98,7 +108,13 @@ def team_summary(
 @router.get(
     "/people/{person_id}/summary", summary="A person's figures", response_model=shapes.Summary
 )
-def person_summary(me: Reader, person_id: int, weeks: Weeks = 12) -> dict[str, Any]:
+def person_summary(
+    me: Reader,
+    person_id: Annotated[
+        int, Path(description="a person's id (see a team's summary)", examples=[1])
+    ],
+    weeks: Weeks = 12,
+) -> dict[str, Any]:
     data = dashboards.person_profile(me.session, me.viewer, person_id, weeks)
     return shapes.summary(data.person.id, data.person.name, data.totals, data.weeks)
 

@@ -16,7 +16,7 @@ from servicecraft import __version__
 from servicecraft.catalogue import UnknownSort
 from servicecraft.service.policy import PermissionDenied, capabilities
 from servicecraft.store import open_database
-from servicecraft.web import account, api, api_groups, pages, survey, voice
+from servicecraft.web import account, api, api_groups, pages, survey, users, voice
 from servicecraft.web.deps import LoginRequired
 from servicecraft.web.render import make_templates, page
 from servicecraft.web.security import SecurityHeaders, csrf_token
@@ -74,6 +74,7 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(api_groups.router)
+    app.include_router(users.router)
     app.include_router(voice.router)
     app.include_router(voice.api_router)
 

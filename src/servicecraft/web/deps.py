@@ -65,7 +65,11 @@ class Current:
 def current(request: Request, session: DB) -> Current:
     uid = request.session.get("uid")
     user = get_user(session, uid) if isinstance(uid, int) else None
-    if user is None or request.session.get("pf") != password_fingerprint(user):
+    if (
+        user is None
+        or user.disabled_at is not None
+        or request.session.get("pf") != password_fingerprint(user)
+    ):
         request.session.pop("uid", None)
         raise LoginRequired
     viewer = viewer_for(user)

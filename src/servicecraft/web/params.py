@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
 
 from servicecraft import catalogue
 
@@ -16,3 +20,35 @@ def search_filters(**values: Any) -> dict[str, Any]:
     if values.get("outcome") not in catalogue.OUTCOME_FILTERS:
         values["outcome"] = None
     return values
+
+
+WEEK_CHOICES = (4, 8, 12, 26, 52)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The dashboards' period: ``weeks`` weeks up to the week of ``until`` (default: latest)."""
+
+    weeks: int = 12
+    until: date | None = None
+
+    def query(self) -> dict[str, str]:
+        out = {"weeks": str(self.weeks)}
+        if self.until is not None:
+            out["until"] = self.until.isoformat()
+        return out
+
+
+def period(
+    weeks: Annotated[
+        int, Query(ge=1, le=104, description="how many weeks to show", examples=[12])
+    ] = 12,
+    until: Annotated[
+        date | None,
+        Query(description="the last week shown is the one holding this date (YYYY-MM-DD)"),
+    ] = None,
+) -> Period:
+    return Period(weeks, until)
+
+
+PeriodQuery = Annotated[Period, Depends(period)]

@@ -16,8 +16,10 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from servicecraft import catalogue
 from servicecraft.model import SKILLS as SKILLS
 from servicecraft.web import charts
+from servicecraft.web.params import WEEK_CHOICES
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +61,7 @@ def highlight(text: str, spans: Sequence[Span]) -> Markup:
     return Markup("".join(out))
 
 
-SKILL_SHORT = {
-    "rapport": "Rapport",
-    "empathy": "Empathy",
-    "respect": "Respect",
-    "ownership": "Owner.",
-    "honesty": "Honesty",
-    "solution": "Solution",
-    "proactivity": "Proact.",
-    "clarity": "Clarity",
-}
+SKILL_SHORT = {s: catalogue.SKILL[s].short for s in SKILLS}
 
 
 def band(score: float | None) -> str:
@@ -103,6 +96,55 @@ def when(value: datetime | date | str | None) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
+
+
+def measure(value: float | int | None, key: str) -> str:
+    """A measure's value as its kind reads: shares as percentages, CSAT with two decimals."""
+    kind = catalogue.MEASURE[key].kind
+    if kind == "share":
+        return pct(value)
+    if kind == "csat":
+        return num(value, 2)
+    if kind == "rate":
+        return num(value, 1)
+    return num(value)
+
+
+def plural(count: int | None, word: str, words: str | None = None) -> str:
+    """'1 team', '3 teams'."""
+    n = count or 0
+    return f"{n:,} {word if n == 1 else words or word + 's'}"
+
+
+def upper_first(text: str | None) -> str:
+    """'logistics' → 'Logistics', leaving the rest as written ('IT' stays 'IT')."""
+    return text[:1].upper() + text[1:] if text else ""
+
+
+def delta(value: float | None, previous: float | None, key: str) -> Markup:
+    """The change from the previous period, coloured by whether it is good news."""
+    if value is None or previous is None:
+        return Markup('<span class="delta none">no earlier figure</span>')
+    m = catalogue.MEASURE[key]
+    change = value - previous
+    shown = (
+        f"{change * 100:+.0f} pts"
+        if m.kind == "share"
+        else f"{change:+.2f}"
+        if m.kind == "csat"
+        else f"{change:+,.1f}"
+        if m.kind in ("score", "rate")
+        else f"{change:+,.0f}"
+    )
+    good = (
+        "flat"
+        if abs(change) < 1e-9 or m.higher_is_better is None
+        else ("up" if (change > 0) == m.higher_is_better else "down")
+    )
+    return Markup(
+        f'<span class="delta {good}" title="previous period: {escape(measure(previous, key))}">'
+        f"{escape(shown)} vs previous</span>"
+    )
 
 
 def duration(seconds: float | None) -> str:
@@ -148,12 +190,27 @@ def make_templates() -> Jinja2Templates:
     env.autoescape = True
     env.trim_blocks = True
     env.lstrip_blocks = True
-    env.filters.update(pill=pill, pct=pct, num=num, when=when, band=band, duration=duration)
+    env.filters.update(
+        pill=pill,
+        pct=pct,
+        num=num,
+        when=when,
+        band=band,
+        duration=duration,
+        measure=measure,
+        plural=plural,
+        upper_first=upper_first,
+    )
     env.globals.update(
         charts=charts,
         qs=qs,
         SKILLS=SKILLS,
         SKILL_SHORT=SKILL_SHORT,
+        MEASURE=catalogue.MEASURE,
+        SKILL=catalogue.SKILL,
+        delta=delta,
+        WEEK_CHOICES=WEEK_CHOICES,
+        SURVEY_RANGES=catalogue.SURVEY_RANGES,
         highlight=highlight,
         week_labels=week_labels,
     )

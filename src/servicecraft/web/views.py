@@ -6,13 +6,16 @@ refused or filtered by the access policy; nothing here decides who sees what.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
 from servicecraft import catalogue
 from servicecraft.service.figures import (
     ConversationDetail,
+    ConversationRow,
     DepartmentDetail,
     FilterOptions,
     Hindrances,
@@ -57,6 +60,8 @@ def _figures(block: Stats) -> dict[str, Any]:
     out["skills"] = dict(block.skills)
     for key, field in TREND_FIELDS.items():
         out[key] = _weekly(block, field)
+    before = block.previous
+    out["previous"] = {k: getattr(before, k) for k in ROW_FIELDS} if before else None
     return out
 
 
@@ -72,7 +77,7 @@ def organisation(data: Overview) -> dict[str, Any]:
     ]
     series = {d["name"]: d["score_trend"] for d in departments}
     chart = charts.line_chart(
-        series, weeks, title="Quality score by department", lo=None, hi=None, width=1100, height=260
+        series, weeks, title="Quality score by department", lo=0, hi=100, width=1100, height=260
     )
     return {
         "weeks": weeks,
@@ -109,10 +114,33 @@ def department(data: DepartmentDetail, viewer: Viewer) -> dict[str, Any]:
     )
 
 
-def team(data: TeamDetail, viewer: Viewer) -> dict[str, Any]:
+def team(data: TeamDetail, viewer: Viewer, cited: Hindrances | None) -> dict[str, Any]:
     t = data.team
     people = [_row(p, p.id, p.name, f"/people/{p.id}") for p in data.people]
-    return _group(
+    labels = week_labels(data.weeks)
+    extra: dict[str, Any] = {
+        "trend_chart": charts.line_chart(
+            {t.name: _weekly(data.totals, "score")},
+            labels,
+            title=f"{t.name}: quality score per week",
+            lo=0,
+            hi=100,
+            width=600,
+            height=236,
+        ),
+        "histogram": None,
+        "team_hindrances": cited.groups if cited is not None else None,
+    }
+    if data.histogram is not None and any(data.histogram.team):
+        extra["histogram"] = charts.histogram(
+            list(data.histogram.team),
+            None,
+            edges=list(data.histogram.edges),
+            title=f"{t.name}: conversations by score",
+            width=600,
+            height=236,
+        )
+    return extra | _group(
         t.id,
         t.name,
         "team",
@@ -166,8 +194,8 @@ def person(data: PersonProfile, viewer: Viewer) -> dict[str, Any]:
         {name: _weekly(data.totals, "score"), "team average": _weekly(data.team_totals, "score")},
         week_labels(data.weeks),
         title=f"{name}: quality score per week",
-        lo=None,
-        hi=None,
+        lo=0,
+        hi=100,
         width=600,
         height=236,
     )
@@ -199,7 +227,10 @@ def conversation(data: ConversationDetail, selected: str) -> dict[str, Any]:
     for sid, info in skills.items():
         if selected in ("all", sid):
             evidence += [{**e, "skill": sid} for e in info.get("evidence", [])]
-    evidence.sort(key=lambda e: (e["message"], e["start"]))
+    # What hurt first, then what helped, each by how many points it moved the skill.
+    evidence.sort(
+        key=lambda e: (e["effect"] != "-", -abs(e.get("weight") or 0), e["message"], e["start"])
+    )
     for i, e in enumerate(evidence, 1):
         e["number"] = i
     by_message: dict[int, list[Span]] = {}
@@ -237,6 +268,7 @@ def conversation(data: ConversationDetail, selected: str) -> dict[str, Any]:
     return {
         "convo": meta,
         "card": card,
+        "outcomes": outcomes(card.get("outcomes") or {}),
         "messages": messages,
         "evidence": evidence,
         "selected": selected,
@@ -246,13 +278,63 @@ def conversation(data: ConversationDetail, selected: str) -> dict[str, Any]:
     }
 
 
+def outcomes(found: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each predicted outcome with its scale, a word for where it falls, and its definition."""
+    low, high = catalogue.OUTCOME_RANGE
+    out = []
+    for key, value in found.items():
+        expected = value.get("expected") if isinstance(value, dict) else value
+        if not isinstance(expected, int | float):
+            continue
+        label, meaning = catalogue.OUTCOMES.get(key, (catalogue.label(key), ""))
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "definition": meaning,
+                "expected": float(expected),
+                "verdict": _verdict(float(expected)),
+                "position": max(0.0, min(1.0, (float(expected) - low) / (high - low))),
+                "low": low,
+                "high": high,
+            }
+        )
+    return out
+
+
+def _verdict(expected: float) -> str:
+    if expected <= -1:
+        return "very likely not"
+    if expected < -0.25:
+        return "leans no"
+    if expected <= 0.25:
+        return "uncertain"
+    return "leans yes" if expected < 1 else "very likely"
+
+
+def _label(text: str, limit: int = 44) -> str:
+    """A chart label: whole words up to ``limit`` characters, with an ellipsis if cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
 def hindrances(data: Hindrances) -> dict[str, Any]:
-    top = data.groups[:10]
+    # The chart counts what was said across departments: one bar per phrase, not per department.
+    merged: dict[str, list[Any]] = {}
+    for g in data.groups:
+        entry = merged.setdefault(g.key, [g.text, 0])
+        entry[1] += g.count
+    top = sorted(merged.values(), key=lambda e: -e[1])[:10]
     chart = (
         charts.hbar_chart(
-            [(g.text[:14], g.count, None) for g in top],
-            title="Most cited hindrances",
-            hi=max([g.count for g in top] + [1]),
+            [(_label(text), count, None) for text, count in top],
+            title="Most cited hindrances, all departments together",
+            hi=max([count for _, count in top] + [1]),
+            width=820,
+            label_width=340,
+            bands=False,
         )
         if top
         else None
@@ -283,3 +365,60 @@ def search(result: SearchPage, options: FilterOptions | None) -> dict[str, Any]:
         "metric_options": list(catalogue.METRIC_FILTERS.items()),
         "outcome_options": list(catalogue.OUTCOME_FILTERS.items()),
     }
+
+
+CSV_COLUMNS = (
+    "id",
+    "started_at",
+    "channel",
+    "agent",
+    "team",
+    "score",
+    *SKILLS,
+    "one_touch",
+    "handoffs",
+    "chasers",
+    "csat",
+    "predicted_resolution",
+    "opening",
+)
+
+
+def _csv_line(values: Sequence[Any]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(["" if v is None else v for v in values])
+    return buffer.getvalue()
+
+
+CSV_HEADER = _csv_line(CSV_COLUMNS)
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def csv_lines(pages: Iterable[Sequence[ConversationRow]]) -> Iterator[str]:
+    """The CSV download, a page of rows at a time: a header, then one line per conversation."""
+    yield CSV_HEADER
+    for rows in pages:
+        for r in rows:
+            yield _csv_line(
+                (
+                    r.id,
+                    r.started_at.isoformat() if r.started_at else None,
+                    r.channel,
+                    r.person_name,
+                    r.team_name,
+                    _rounded(r.score),
+                    *(
+                        None if r.skills.get(s) is None else round(r.skills[s] or 0, 1)
+                        for s in SKILLS
+                    ),
+                    "yes" if r.one_touch else "no",
+                    r.handoffs,
+                    r.chasers,
+                    r.csat,
+                    None if r.predicted_resolution is None else round(r.predicted_resolution, 2),
+                    r.snippet,
+                )
+            )

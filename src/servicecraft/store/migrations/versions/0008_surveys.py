@@ -1,7 +1,7 @@
 """surveys: one link per conversation, when it was mailed, the organisation's questions
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0003"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
