@@ -291,3 +291,18 @@ def test_import_can_create_links_for_new_conversations(database_url: str, tmp_pa
     assert again.exit_code == 0, again.output
     with links.open() as handle:
         assert [r["conversation_id"] for r in csv.DictReader(handle)] == ["c3"]  # only the new
+
+
+def test_an_unreachable_smtp_server_loses_no_link() -> None:
+    from servicecraft.service.survey_mail import SmtpSettings, send_links
+
+    links = [
+        surveys.CreatedLink("a", "someone@example.com", "t1"),
+        surveys.CreatedLink("b", "Someone", "t2"),
+    ]
+    settings = SmtpSettings(host="127.0.0.1", port=8026, sender="s@example.com")  # nothing there
+    report = send_links(settings, links, "https://s.example.com", 30)
+    assert report.sent == []
+    reasons = dict(report.not_sent)
+    assert reasons["b"] == "no email address for the customer"
+    assert reasons["a"].startswith("SMTP server unreachable")

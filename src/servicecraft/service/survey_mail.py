@@ -89,10 +89,15 @@ def send_links(
             report.not_sent.append((link.conversation_id, f"SMTP server unreachable: {exc}"))
         return report
     with smtp:
-        if settings.starttls:
-            smtp.starttls()
-        if settings.username:
-            smtp.login(settings.username, settings.password or "")
+        try:
+            if settings.starttls:
+                smtp.starttls()
+            if settings.username:
+                smtp.login(settings.username, settings.password or "")
+        except (smtplib.SMTPException, OSError) as exc:
+            for link in addressed:
+                report.not_sent.append((link.conversation_id, f"SMTP server refused us: {exc}"))
+            return report
         for link in addressed:
             message = EmailMessage()
             message["From"] = settings.sender
