@@ -128,3 +128,26 @@ def test_myth_page_and_api(client_for) -> None:  # type: ignore[no-untyped-def]
         "/api/v1/surveys", json={"conversation_id": "craft-008"}, headers=bearer(write)
     )
     assert again.json() == {"created": [], "skipped": 1}
+
+
+def test_api_import_can_make_survey_links_for_new_conversations(client_for) -> None:  # type: ignore[no-untyped-def]
+    admin = client_for("admin")
+    write = make_token(admin, ("read", "import"), name="importer")
+    api = client_for()
+    line = (
+        '{"id": "new-1", "messages": [{"role": "customer", "text": "Hi", "author": "a@example.com"},'
+        ' {"role": "agent", "text": "Hello, sorted.", "author": "Priya Nair"}]}'
+    )
+    first = api.post(
+        "/api/v1/import?survey_links=true", content=line.encode(), headers=bearer(write)
+    )
+    assert first.status_code == 200, first.text
+    links = first.json()["survey_links"]
+    assert [(s["conversation_id"], s["customer"]) for s in links] == [("new-1", "a@example.com")]
+    assert api.get("/survey/" + links[0]["link"].rsplit("/", 1)[1]).status_code == 200
+    again = api.post(
+        "/api/v1/import?survey_links=true", content=line.encode(), headers=bearer(write)
+    )
+    assert again.json()["survey_links"] == []  # nothing new, nothing asked twice
+    plain = api.post("/api/v1/import", content=line.encode(), headers=bearer(write))
+    assert plain.json()["survey_links"] is None

@@ -35,12 +35,23 @@ class ImportRejection(BaseModel):
     reason: str = Field(examples=["line 3: not valid JSON"])
 
 
+class SurveyLinkOut(BaseModel):
+    conversation_id: str
+    customer: str | None = Field(
+        description="the customer's name or address, as the source gave it"
+    )
+    link: str = Field(description="single use, shown once")
+
+
 class ImportResult(BaseModel):
     imported: int = Field(description="new conversations scored and stored")
     updated: int = Field(description="stored before with other content: scored again, replaced")
     skipped: int = Field(description="stored before with the same content: nothing added")
     rejected: int = Field(description="lines that could not be read; see rejections")
     rejections: list[ImportRejection]
+    survey_links: list[SurveyLinkOut] | None = Field(
+        None, description="with ?survey_links=true: a link for each new conversation (shown once)"
+    )
 
 
 class Week(BaseModel):

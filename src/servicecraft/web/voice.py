@@ -20,6 +20,7 @@ from servicecraft.myths import FACTORS, MythReport, report_to_dict
 from servicecraft.service import myths, survey_figures, surveys
 from servicecraft.service.policy import may_create_surveys
 from servicecraft.web.api import Importer, Reader
+from servicecraft.web.api_shapes import SurveyLinkOut
 from servicecraft.web.deps import Me
 from servicecraft.web.myth_chart import forest
 from servicecraft.web.render import page
@@ -179,12 +180,6 @@ class SurveyRequest(BaseModel):
     date_from: date | None = None
     date_to: date | None = None
     limit: int | None = Field(None, ge=1, le=100_000)
-
-
-class SurveyLinkOut(BaseModel):
-    conversation_id: str
-    customer: str | None
-    link: str
 
 
 class SurveyLinks(BaseModel):
