@@ -1,7 +1,7 @@
 """Calibration of the myth check: how often a factor with no effect looks clear, and how
 often real effects are found, over many synthetic organisations.
 
-    python -m benchmarks.myths [--organisations 500] [--answers 60 300]
+    python -m benchmarks.myths [--organisations 500] [--answers 60 300] [--speed 100000]
 
 Each organisation: handoffs (Poisson 0.6) and the first reply wait (exponential, mean 30
 minutes) lower satisfaction; chasers and the overall score have no effect. Answers are
@@ -45,7 +45,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--organisations", type=int, default=500)
     parser.add_argument("--answers", type=int, nargs="+", default=[60, 300])
+    parser.add_argument("--speed", type=int, help="only time one check over this many answers")
     args = parser.parse_args()
+    if args.speed:
+        rows = organisation(0, args.speed)
+        started = time.perf_counter()
+        findings = check(rows).findings
+        took = time.perf_counter() - started
+        print(f"{args.speed:,} answered surveys, {len(findings)} findings: {took:.2f}s")
+        return
     print(
         "answers  no-effect factor looked clear  (chasers, score)  real effect found (handoffs, wait)"
     )

@@ -158,14 +158,6 @@ for _skill in SKILLS:
 _COUNTS = {"handoffs", "chasers", "customer_messages_before_straight_answer", "one_touch"}
 
 
-def transform(factor: str, value: float) -> float:
-    if factor == "first_response_seconds":
-        return math.log2(1.0 + value / 60.0)
-    if factor == "score" or factor in SKILLS:
-        return value / 10.0
-    return float(value)
-
-
 def observation_from(conversation: Conversation, card: Scorecard) -> Observation:
     """The myth check's row for a scored conversation (its survey, if any, as the answers)."""
     m = card.metrics
@@ -195,11 +187,11 @@ def observation_from(conversation: Conversation, card: Scorecard) -> Observation
 def check(observations: Iterable[Observation]) -> MythReport:
     """Every finding for every outcome and factor, and the response rates by group."""
     rows = list(observations)
-    columns = {f: _column(rows, lambda o, f=f: o.factors.get(f), f) for f in FACTORS}
+    columns = {f: _transformed(f, [o.factors.get(f) for o in rows]) for f in FACTORS}
     findings: list[Finding] = []
     answered: dict[str, int] = {}
     for outcome in OUTCOMES:
-        y = _column(rows, lambda o, name=outcome: getattr(o, name), None)
+        y = _array([getattr(o, outcome) for o in rows])
         answered[outcome] = int(np.sum(~np.isnan(y)))
         if outcome == "ces" and answered[outcome] == 0:
             continue  # effort is optional: no finding rather than 26 "too little data" rows
@@ -222,13 +214,18 @@ def check(observations: Iterable[Observation]) -> MythReport:
     )
 
 
-def _column(rows: Sequence[Observation], get: Any, factor: str | None) -> np.ndarray:
-    values = np.full(len(rows), np.nan)
-    for i, row in enumerate(rows):
-        value = get(row)
-        if value is not None:
-            values[i] = transform(factor, float(value)) if factor else float(value)
-    return values
+def _array(values: list[float | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def _transformed(factor: str, values: list[float | None]) -> np.ndarray:
+    """``transform`` over a whole column (NaN where not observed)."""
+    x = _array(values)
+    if factor == "first_response_seconds":
+        return np.log2(1.0 + x / 60.0)
+    if factor == "score" or factor in SKILLS:
+        return x / 10.0
+    return x
 
 
 def _finding(
