@@ -20,6 +20,8 @@ _COMMAND_MODULES = (
     "servicecraft.cli.calibrate",
     "servicecraft.cli.reviews",
     "servicecraft.cli.practice",
+    "servicecraft.cli.myths",
+    "servicecraft.cli.surveys",
 )
 
 

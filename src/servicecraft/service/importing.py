@@ -63,6 +63,7 @@ class ImportReport:
     unchanged: int = 0  # already stored with the same content
     read: int = 0  # records read: conversations and rejections
     rejections: list[Rejection] = field(default_factory=list)
+    new_ids: list[str] = field(default_factory=list)  # stored for the first time (to survey)
 
     @property
     def rejected(self) -> int:
@@ -312,6 +313,7 @@ def _store_batch_once(
                 report.updated += 1
             else:
                 report.imported += 1
+                report.new_ids.append(item.conversation.id)
             changed.append((item, previous is not None))
         # One pass for the learned tier.
         cards = engine.score_many([item.conversation for item, _ in changed])

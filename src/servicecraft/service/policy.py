@@ -181,6 +181,18 @@ def may_assign_practice(viewer: Viewer, person_id: int, team_id: int, department
     return viewer.role == "lead" and may_see_person(viewer, person_id, team_id, department_id)
 
 
+def may_create_surveys(viewer: Viewer) -> bool:
+    """Make survey links: admins, and leads within their scope (the queries add the scope).
+    Reviewers only read, and agents do not pick which of their own customers are asked."""
+    return viewer.role in ("admin", "lead")
+
+
+def may_see_myths(viewer: Viewer) -> bool:
+    """The myth check is about what drives customers, for those who can change it; one
+    agent's handful of answers would say more about chance than about customers."""
+    return viewer.role != "agent"
+
+
 def may_import(viewer: Viewer) -> bool:
     """Only admins may import (or hold tokens with the import scope): import writes data."""
     return viewer.role == "admin"
@@ -209,6 +221,8 @@ class Capabilities:
     home_label: str
     organisation: bool
     hindrances: bool
+    myths: bool
+    surveys: bool
     group_filters: bool
     tokens_in_menu: bool
     all_tokens: bool
@@ -236,6 +250,8 @@ def capabilities(viewer: Viewer) -> Capabilities:
         home_label=home_label,
         organisation=may_see_organisation(viewer),
         hindrances=may_see_hindrances(viewer),
+        myths=may_see_myths(viewer),
+        surveys=may_create_surveys(viewer),
         group_filters=may_filter_by_group(viewer),
         # Agents keep their tokens page (reachable from their name) but not a menu item.
         tokens_in_menu=viewer.role != "agent",

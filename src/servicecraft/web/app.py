@@ -30,6 +30,7 @@ from servicecraft.web import (
     reviews,
     survey,
     users,
+    voice,
 )
 from servicecraft.web.deps import LoginRequired
 from servicecraft.web.render import make_templates, page
@@ -96,6 +97,8 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     app.include_router(coaching.router)
     app.include_router(hiring.router)
     app.include_router(lessons.router)
+    app.include_router(voice.router)
+    app.include_router(voice.api_router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
