@@ -24,6 +24,7 @@ from servicecraft.engine import Engine
 from servicecraft.importers import RawRecord, conversation_to_dict, parse_raw, read_conversations
 from servicecraft.model import Conversation, Rejection, Scorecard
 from servicecraft.serialize import scorecard_to_dict
+from servicecraft.service.provenance import scored_with
 from servicecraft.store import (
     SKILLS,
     ConversationDocument,
@@ -158,22 +159,26 @@ def _store_batch(
                 report.imported += 1
             changed.append((conversation, document, digest, previous is not None))
         cards = engine.score_many([c for c, _, _, _ in changed])  # one pass for the learned tier
-        people = _People(session)
+        people = People(session)
+        provenance = scored_with(engine)
         for (conversation, document, digest, known), card in zip(changed, cards, strict=True):
-            row = _add(session, conversation, document, digest, card, people, known)
+            row = write_scored(session, conversation, document, digest, card, people, known)
+            row.scored_with = provenance
             cells.add((row.team_id, row.week))
         refresh_aggregates(session, cells)
 
 
-def _add(
+def write_scored(
     session: Session,
     conversation: Conversation,
     document: dict[str, object],
     digest: str,
     card: Scorecard,
-    people: _People,
+    people: People,
     stored: bool,
 ) -> ConversationRow:
+    """Insert (or, when ``stored``, update in place) one scored conversation: its row,
+    documents and hindrances; the caller refreshes the weekly aggregates."""
     person_id, team_id, department_id = people.resolve(
         card.agent, _department_of(conversation, card.agent)
     )
@@ -262,7 +267,7 @@ def _department_of(conversation: Conversation, agent: str | None) -> str | None:
     return None
 
 
-class _People:
+class People:
     """Agents by name → (person, team, department); unknown agents join an Unassigned team."""
 
     def __init__(self, session: Session) -> None:
