@@ -59,10 +59,22 @@ db_option = click.option(
     show_default=True,
     help="Conversations per transaction.",
 )
+@click.option(
+    "--csv-column",
+    "csv_columns",
+    multiple=True,
+    metavar="FIELD=HEADER",
+    help="CSV header name for a field, e.g. role=speaker.",
+)
 def import_command(
-    files: tuple[str, ...], fmt: str | None, url: str | None, batch_size: int
+    files: tuple[str, ...],
+    fmt: str | None,
+    url: str | None,
+    batch_size: int,
+    csv_columns: tuple[str, ...],
 ) -> None:
     """Score FILES and store them; re-importing the same file adds nothing."""
+    from servicecraft.cli.score import InputError, check_inputs, parse_csv_columns, source_error
     from servicecraft.service.importing import import_files
 
     for path in files:
@@ -71,10 +83,14 @@ def import_command(
         except (SourceError, OSError) as exc:
             message = str(exc) if isinstance(exc, SourceError) else f"{path}: cannot read file"
             raise click.ClickException(message) from None
+    columns = parse_csv_columns(csv_columns)
+    check_inputs(files, fmt, columns)  # a CSV header without a required column: exit 2
     db = _open(url)
     started = time.perf_counter()
     try:
-        report = import_files(db, files, fmt, batch_size=batch_size)
+        report = import_files(db, files, fmt, batch_size=batch_size, csv_columns=columns)
+    except SourceError as exc:  # found only while streaming: the committed batches stay
+        raise InputError(source_error(exc)) from None
     finally:
         db.close()
     elapsed = time.perf_counter() - started

@@ -21,7 +21,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from servicecraft.engine import Engine
-from servicecraft.importers import RawRecord, conversation_to_dict, parse_raw, read_conversations
+from servicecraft.importers import (
+    CsvColumns,
+    RawRecord,
+    conversation_to_dict,
+    parse_raw,
+    read_conversations,
+)
 from servicecraft.model import Conversation, Rejection, Scorecard
 from servicecraft.serialize import scorecard_to_dict
 from servicecraft.service.provenance import scored_with
@@ -66,6 +72,7 @@ def import_files(
     engine: Engine | None = None,
     batch_size: int = 500,
     on_progress: Callable[[ImportReport], None] | None = None,
+    csv_columns: CsvColumns | None = None,
 ) -> ImportReport:
     """Import every conversation in the files; SourceError if a file cannot be read at all.
 
@@ -73,7 +80,7 @@ def import_files(
     """
     return import_items(
         db,
-        read_conversations(paths, fmt),
+        read_conversations(paths, fmt, csv_columns=csv_columns),
         engine=engine,
         batch_size=batch_size,
         on_progress=on_progress,
