@@ -15,7 +15,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from servicecraft import __version__
 from servicecraft.service.viewer import PermissionDenied
 from servicecraft.store import open_database
-from servicecraft.web import account, api, pages, survey
+from servicecraft.web import account, api, guide, pages, survey
 from servicecraft.web.deps import LoginRequired
 from servicecraft.web.render import make_templates
 from servicecraft.web.security import SecurityHeaders, csrf_token
@@ -70,6 +70,7 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     app.include_router(account.router)
     app.include_router(survey.router)
     app.include_router(pages.router)
+    app.include_router(guide.router)
     app.include_router(api.router)
 
     @app.exception_handler(LoginRequired)
