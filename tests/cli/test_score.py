@@ -207,3 +207,12 @@ def test_a_conversation_without_messages_is_rejected(tmp_path: Path) -> None:
     assert code == 1
     assert [json.loads(line)["id"] for line in out.splitlines()] == ["ok"]
     assert f"rejected {path}:line 1: the conversation has no messages" in err
+
+
+def test_explain_says_not_observed_rather_than_a_number(tmp_path: Path) -> None:
+    path = tmp_path / "hi.jsonl"
+    path.write_text('{"id": "hi", "messages": [{"role": "customer", "text": "hi"}]}\n')
+    code, out, err = run("explain", str(path), "--id", "hi", "--no-learned", "--skill", "empathy")
+    assert code == 0, err
+    assert "== Empathy: not observed" in out
+    assert "no evidence either way: this conversation does not show it" in out
