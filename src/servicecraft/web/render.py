@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from servicecraft.model import SKILLS
-from servicecraft.web import charts
+from servicecraft.web import cells, charts
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +149,9 @@ def make_templates() -> Jinja2Templates:
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.filters.update(pill=pill, pct=pct, num=num, when=when, band=band, duration=duration)
+    env.filters.update(
+        skill=cells.skill_value, skill_pill=cells.skill_pill, observed_in=cells.observed_in
+    )
     env.globals.update(
         charts=charts,
         qs=qs,
