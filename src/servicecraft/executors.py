@@ -88,7 +88,8 @@ class RayExecutor:
             elif workers:
                 options["num_cpus"] = workers
             ray.init(**options)
-        self.workers = workers or int(ray.available_resources().get("CPU", 1))
+        resources: dict[str, float] = ray.available_resources()  # type: ignore[no-untyped-call]
+        self.workers = workers or int(resources.get("CPU", 1))
         self._in_flight = self.workers * 3
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:

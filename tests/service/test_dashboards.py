@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import date, timedelta
 from statistics import mean
 
 import orjson
@@ -12,7 +13,7 @@ from sqlalchemy import func, select
 
 from servicecraft.service import dashboards
 from servicecraft.service.demo import DEMO_PASSWORD, build_demo
-from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.service.policy import PermissionDenied, Viewer
 from servicecraft.store import (
     Conversation,
     ConversationDocument,
@@ -28,9 +29,10 @@ from servicecraft.store import (
 ADMIN = Viewer("admin")
 
 
-@pytest.fixture
-def demo(database_url: str) -> Iterator[Database]:
-    db = open_database(database_url)
+@pytest.fixture(scope="module")
+def demo(module_database_url: str) -> Iterator[Database]:
+    """Built once per database kind: every test here only reads it."""
+    db = open_database(module_database_url)
     info = build_demo(db, conversations=400, weeks=6)
     assert info.conversations == 400
     assert {u for u, _, _ in info.logins} == {
@@ -319,3 +321,52 @@ def test_missing_ids_are_lookup_errors(demo: Database) -> None:
         ):
             with pytest.raises(LookupError):
                 call()
+
+
+def test_periods_compare_with_the_one_before(demo: Database) -> None:
+    with demo.session() as s:
+        whole = dashboards.organisation_overview(s, ADMIN, weeks=6)
+        recent = dashboards.organisation_overview(s, ADMIN, weeks=3)
+        earlier = dashboards.organisation_overview(
+            s, ADMIN, weeks=3, until=recent.weeks[0] - timedelta(days=1)
+        )
+        dept = recent.departments[0].id
+        detail = dashboards.department_detail(s, ADMIN, dept, weeks=3)
+        earlier_dept = dashboards.department_detail(
+            s, ADMIN, dept, weeks=3, until=earlier.weeks[-1]
+        )
+    assert recent.previous_weeks == earlier.weeks and len(recent.weeks) == 3
+    assert recent.totals.conversations + earlier.totals.conversations == whole.totals.conversations
+    assert recent.totals.previous is not None
+    assert_matches(
+        recent.totals.previous,
+        {
+            k: getattr(earlier.totals, k)
+            for k in ("conversations", "score", "better_rate", "one_touch", "csat")
+        },
+    )
+    for now, before in zip(recent.departments, earlier.departments, strict=True):
+        assert now.previous is not None and now.previous.conversations == before.conversations
+    assert detail.totals.previous is not None
+    assert detail.totals.previous.score == pytest.approx(earlier_dept.totals.score)
+    # A week given by any of its days is that week; far in the past there is nothing to count.
+    with demo.session() as s:
+        wednesday = dashboards.organisation_overview(
+            s, ADMIN, weeks=3, until=recent.weeks[-1] + timedelta(days=2)
+        )
+        assert wednesday.weeks == recent.weeks
+        old = dashboards.organisation_overview(s, ADMIN, weeks=4, until=date(2001, 1, 3))
+        assert old.totals.conversations == 0 and old.totals.score is None
+        with pytest.raises(ValueError, match="weeks must be"):
+            dashboards.organisation_overview(s, ADMIN, weeks=0)
+
+
+def test_team_page_figures(demo: Database) -> None:
+    with demo.session() as s:
+        team_id = s.execute(select(Team.id).where(Team.name == "Billing")).scalar_one()
+        data = dashboards.team_detail(s, ADMIN, team_id, weeks=6)
+        cited = dashboards.hindrances(s, ADMIN, team_id=team_id)
+        rows = s.execute(select(HindranceRow.team_id)).scalars().all()
+    assert data.histogram is not None
+    assert 0 < sum(data.histogram.team) <= data.totals.conversations  # the scored ones
+    assert cited.total == sum(1 for t in rows if t == team_id)

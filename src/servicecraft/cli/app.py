@@ -1,10 +1,11 @@
-"""`servicecraft import`, `demo`, `serve` and `users add`: the app's commands."""
+"""`servicecraft import`, `demo`, `serve` and `users`: the app's commands."""
 
 from __future__ import annotations
 
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -228,37 +229,92 @@ def users_add(
     url: str | None,
 ) -> None:
     """Create a login."""
-    from sqlalchemy import select
+    from servicecraft.service.users import UserError, add_user, check_password
 
-    from servicecraft.service.auth import hash_password
-    from servicecraft.store import Department, Person, Team, User
-
-    if len(password) < 10:
-        raise click.ClickException("use a password of at least 10 characters")
+    try:
+        check_password(password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
     db = _open(url)
     try:
-        with db.transaction() as session:
-            if session.execute(select(User).where(User.username == username)).scalar_one_or_none():
-                raise click.ClickException(f"user {username!r} exists already")
-            user = User(username=username, password_hash=hash_password(password), role=role)
-            for value, model, attribute in (
-                (person, Person, "person_id"),
-                (department, Department, "department_id"),
-                (team, Team, "team_id"),
-            ):
-                if value:
-                    found = session.execute(
-                        select(model).where(model.name == value)
-                    ).scalar_one_or_none()
-                    if found is None:
-                        kind = model.__name__.lower()
-                        raise click.ClickException(f"no {kind} named {value!r}")
-                    setattr(user, attribute, found.id)
-            if role == "agent" and user.person_id is None:
-                raise click.ClickException("an agent login needs --person")
-            if role == "lead" and user.department_id is None and user.team_id is None:
-                raise click.ClickException("a lead login needs --department or --team")
-            session.add(user)
+        add_user(db, username, role, password, person=person, department=department, team=team)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         db.close()
     click.echo(f"created {role} login {username!r}", err=True)
+
+
+@users.command("list")
+@db_option
+def users_list(url: str | None) -> None:
+    """List logins: username, role, what they are tied to, disabled or not."""
+    from servicecraft.service.users import list_users
+
+    db = _open(url)
+    try:
+        with db.session() as session:
+            logins = list_users(session)
+    finally:
+        db.close()
+    click.echo(f"{'username':<20} {'role':<9} {'scope':<28} status")
+    for login in logins:
+        scope = login.person or login.department or login.team or "everything"
+        if login.role == "lead" and login.department and login.team:
+            scope = f"{login.department} / {login.team}"
+        status = "disabled" if login.disabled else "active"
+        click.echo(f"{login.username:<20} {login.role:<9} {scope:<28} {status}")
+
+
+@users.command("disable")
+@click.argument("username")
+@db_option
+def users_disable(username: str, url: str | None) -> None:
+    """Disable a login: it cannot log in, its sessions end, its API tokens stop working."""
+    _change(url, username, lambda db: _set_disabled(db, username, True))
+    click.echo(f"disabled {username!r}", err=True)
+
+
+@users.command("enable")
+@click.argument("username")
+@db_option
+def users_enable(username: str, url: str | None) -> None:
+    """Enable a disabled login again."""
+    _change(url, username, lambda db: _set_disabled(db, username, False))
+    click.echo(f"enabled {username!r}", err=True)
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The new password (prompted if not given).",
+)
+@db_option
+def users_set_password(username: str, password: str, url: str | None) -> None:
+    """Give a login a new password; its open sessions end."""
+    from servicecraft.service.users import set_password
+
+    _change(url, username, lambda db: set_password(db, username, password))
+    click.echo(f"changed the password of {username!r}", err=True)
+
+
+def _set_disabled(db: Database, username: str, disabled: bool) -> None:
+    from servicecraft.service.users import set_disabled
+
+    set_disabled(db, username, disabled)
+
+
+def _change(url: str | None, username: str, change: Callable[[Database], None]) -> None:
+    from servicecraft.service.users import UserError
+
+    db = _open(url)
+    try:
+        change(db)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.close()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import click
 
+from servicecraft import plugins
 from servicecraft.cli.progress import Progress
 from servicecraft.cli.render import render_explanation, render_table
 from servicecraft.engine import TIERS, RubricError, load_rubric, tier_signals
@@ -22,8 +23,15 @@ from servicecraft.importers import (
     detect_format,
     iter_raw,
 )
-from servicecraft.model import Rejection
-from servicecraft.pipeline import EngineSpec, Scored, engine_for, load_scorer, score_files
+from servicecraft.model import Conversation, Rejection, Scorecard
+from servicecraft.pipeline import (
+    EngineSpec,
+    Mode,
+    Scored,
+    engine_for,
+    load_scorer,
+    score_files,
+)
 
 # Rejections printed to stderr before the rest are only counted (all go to --rejects).
 SHOWN_REJECTIONS = 20
@@ -89,8 +97,18 @@ def _readable(path: str, fmt: str) -> str:
     return fmt
 
 
-def _spec(rubric: str | None, no_learned: bool, tier: str, scorers: tuple[str, ...]) -> EngineSpec:
+def _spec(
+    rubric: str | None,
+    no_learned: bool,
+    tier: str,
+    requested: tuple[str, ...],
+    no_plugins: bool = False,
+) -> EngineSpec:
     try:
+        scorers = plugins.resolve(requested, with_plugins=not no_plugins)
+        if not no_plugins and (installed := plugins.installed_scorers()):
+            names = ", ".join(f"{p.name} ({p.distribution or p.target})" for p in installed)
+            click.echo(f"scorer plugins: {names} (--no-plugins to leave out)", err=True)
         if rubric:
             load_rubric(rubric)  # report a bad rubric once, here, not from every worker
         for path in scorers:
@@ -109,7 +127,16 @@ common_options = [
     ),
     click.option("--rubric", type=click.Path(dir_okay=False), help="Rubric YAML file."),
     click.option(
-        "--scorer", "scorers", multiple=True, metavar="MODULE:ATTR", help="Add your own scorer."
+        "--scorer",
+        "scorers",
+        multiple=True,
+        metavar="MODULE:ATTR|NAME",
+        help="Add your own scorer, or an installed plugin by name.",
+    ),
+    click.option(
+        "--no-plugins",
+        is_flag=True,
+        help=f"Do not load the scorers installed as plugins ({plugins.GROUP}).",
     ),
     click.option("--no-learned", is_flag=True, help="Rules only: skip the learned predictors."),
     click.option(
@@ -129,8 +156,11 @@ common_options = [
 ]
 
 
-def _apply(options: list[Any]) -> Any:
-    def decorate(fn: Any) -> Any:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _apply(options: list[Any]) -> Callable[[F], F]:
+    def decorate(fn: F) -> F:
         for option in reversed(options):
             fn = option(fn)
         return fn
@@ -171,6 +201,7 @@ def score(
     fmt: str | None,
     rubric: str | None,
     scorers: tuple[str, ...],
+    no_plugins: bool,
     no_learned: bool,
     tier: str,
     csv_columns: tuple[str, ...],
@@ -188,14 +219,14 @@ def score(
     """
     columns = parse_csv_columns(csv_columns)
     check_inputs(inputs, fmt, columns)
-    spec = _spec(rubric, no_learned, tier, scorers)
+    spec = _spec(rubric, no_learned, tier, scorers, no_plugins)
     try:
         runner = make_executor(executor, workers, ray_address)
     except RuntimeError as exc:
         raise click.ClickException(
             str(exc) if str(exc) == RAY_HINT else f"cannot start executor: {exc}"
         ) from None
-    mode = "json" if out_format == "jsonl" else "row"
+    mode: Mode = "json" if out_format == "jsonl" else "row"
     scored = rejected = 0
     shown: list[Rejection] = []
     progress = Progress(sys.stderr)
@@ -299,6 +330,7 @@ def explain(
     fmt: str | None,
     rubric: str | None,
     scorers: tuple[str, ...],
+    no_plugins: bool,
     no_learned: bool,
     tier: str,
     csv_columns: tuple[str, ...],
@@ -308,11 +340,14 @@ def explain(
     """Show one conversation with each skill's evidence highlighted."""
     columns = parse_csv_columns(csv_columns)
     check_inputs((input_file,), fmt, columns)
-    spec = _spec(rubric, no_learned, tier, scorers)
+    spec = _spec(rubric, no_learned, tier, scorers, no_plugins)
     engine = engine_for(spec)
     for item in score_files([input_file], fmt, spec=spec, mode="card", csv_columns=columns):
         if isinstance(item, Scored) and item.conversation_id == conversation_id:
-            conversation, card = item.output  # type: ignore[misc]
+            output = item.output
+            assert isinstance(output, tuple)  # mode="card" yields (conversation, scorecard)
+            conversation, card = output
+            assert isinstance(conversation, Conversation) and isinstance(card, Scorecard)
             unknown = [s for s in skills if s not in card.skills]
             if unknown:
                 raise InputError(f"unknown skill(s): {', '.join(unknown)}")

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from servicecraft.store import ApiToken, LoginAttempt, User
 
@@ -58,9 +58,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def _recent_failures(session: Session, column: object, value: str, since: datetime) -> int:
+def _recent_failures(
+    session: Session, column: InstrumentedAttribute[str], value: str, since: datetime
+) -> int:
     q = select(func.count()).where(
-        column == value,  # type: ignore[operator]
+        column == value,
         LoginAttempt.succeeded.is_(False),
         LoginAttempt.at >= since,
     )
@@ -92,6 +94,7 @@ def authenticate(
         raise LoginLocked(username)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+    ok = ok and user is not None and user.disabled_at is None
     if ok and user is not None and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     session.add(LoginAttempt(username=username, ip=ip, succeeded=ok, at=now))
@@ -146,7 +149,11 @@ def verify_token(session: Session, plaintext: str, scope: str) -> TokenCheck:
     row = session.execute(
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == _digest(plaintext), ApiToken.revoked_at.is_(None))
+        .where(
+            ApiToken.token_hash == _digest(plaintext),
+            ApiToken.revoked_at.is_(None),
+            User.disabled_at.is_(None),
+        )
     ).first()
     if row is None:
         return TokenCheck(None, False)

@@ -17,9 +17,10 @@ from datetime import date, timedelta
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import ColumnElement, func, literal, select, true
+from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.orm import Session
 
+from servicecraft import catalogue
 from servicecraft.service.figures import (
     DepartmentDetail,
     DepartmentStats,
@@ -41,10 +42,16 @@ from servicecraft.service.listings import (
     conversation_rows,
     filter_options,
     hindrances,
-    may_see,
     search_conversations,
 )
-from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.service.policy import (
+    PermissionDenied,
+    Viewer,
+    may_see_department,
+    may_see_organisation,
+    may_see_person,
+    may_see_team,
+)
 from servicecraft.store import SKILLS, ConversationDocument, Department, Person, Team, WeeklyStats
 from servicecraft.store import Conversation as C
 from servicecraft.store.schema import HISTOGRAM_BINS
@@ -64,20 +71,7 @@ __all__ = [
 W = WeeklyStats
 KEYS = ("id", "week", "person_id", "team_id", "department_id")
 SUMMED = [c for c in W.__table__.columns if c.name not in KEYS]
-SORT_KEYS = frozenset(
-    {
-        "name",
-        "conversations",
-        "score",
-        "better_rate",
-        "one_touch",
-        "chasing",
-        "chasers_per_100",
-        "survey_coverage",
-        "csat",
-        *SKILLS,
-    }
-)
+SORT_KEYS = catalogue.GROUP_SORTS
 HISTOGRAM_EDGES = tuple(range(0, 101, 100 // HISTOGRAM_BINS))
 G = TypeVar("G", bound=Stats)
 EXAMPLE_WINDOW = 500  # recent conversations a weakest-skill example is picked from
@@ -86,6 +80,7 @@ EXAMPLE_CHECKS = 50  # of those, the lowest-scored whose evidence is looked at
 # their conversations and this share of them: a mean of two is not a pattern.
 MIN_OBSERVED = 5
 MIN_COVERAGE = 0.1
+MAX_WEEKS = 520
 
 
 @dataclass
@@ -96,7 +91,7 @@ class _Group:
     weeks: dict[date, dict[str, float]] = field(default_factory=dict)
 
 
-def _add(into: dict[str, float], values: Mapping[str, Any]) -> None:
+def _add(into: dict[str, float], values: Mapping[Any, Any]) -> None:
     for column in SUMMED:
         into[column.name] = into.get(column.name, 0) + (values.get(column.name) or 0)
 
@@ -129,17 +124,27 @@ def _fields(sums: dict[str, float]) -> dict[str, Any]:
     }
 
 
-def _build(cls: type[G], group: _Group | None, weeks: tuple[date, ...], **identity: Any) -> G:
+def _build(
+    cls: type[G],
+    group: _Group | None,
+    weeks: tuple[date, ...],
+    before: _Group | None = None,
+    **identity: Any,
+) -> G:
+    """A group's figures over ``weeks``, with ``before`` (the previous period) as ``previous``."""
     group = group or _Group()
     weekly = tuple(Stats(week=w, **_fields(group.weeks.get(w, {}))) for w in weeks)
-    return cls(weekly=weekly, **_fields(group.total), **identity)
+    previous = Stats(**_fields(before.total)) if before is not None else None
+    return cls(weekly=weekly, previous=previous, **_fields(group.total), **identity)
 
 
 def _collect(
     session: Session, key: Any, where: ColumnElement[bool], weeks: tuple[date, ...]
 ) -> dict[Any, _Group]:
     """Sum the aggregates per value of ``key`` (None: one group, keyed 0) and week."""
-    window = W.week >= weeks[0] if weeks else true()
+    if not weeks:
+        return {}
+    window = and_(W.week >= weeks[0], W.week <= weeks[-1])
     label = (key if key is not None else literal(0)).label("g")
     groups = [key] if key is not None else []
     query = (
@@ -156,22 +161,33 @@ def _collect(
     return out
 
 
-def _weeks(session: Session, count: int) -> tuple[date, ...]:
-    """The ``count`` weeks up to the latest with any conversation (Mondays, oldest first)."""
-    last = session.execute(select(func.max(W.week))).scalar()
+@dataclass(frozen=True, slots=True)
+class _Period:
+    weeks: tuple[date, ...]  # Mondays, oldest first
+    previous: tuple[date, ...]  # as many weeks, just before
+
+
+def _period(session: Session, count: int, until: date | None) -> _Period:
+    """The ``count`` weeks up to ``until``'s week (default: the latest with any conversation)."""
+    if not 1 <= count <= MAX_WEEKS:
+        raise ValueError(f"weeks must be from 1 to {MAX_WEEKS}")
+    last: Any = until
     if last is None:
-        return ()
-    if isinstance(last, str):  # SQLite returns dates through func.max as text
-        last = date.fromisoformat(last)
-    return tuple(last - timedelta(weeks=count - 1 - i) for i in range(count))
+        last = session.execute(select(func.max(W.week))).scalar()
+        if last is None:
+            return _Period((), ())
+        if isinstance(last, str):  # SQLite returns dates through func.max as text
+            last = date.fromisoformat(last)
+    last = last - timedelta(days=last.weekday())
+    weeks = tuple(last - timedelta(weeks=count - 1 - i) for i in range(count))
+    previous = tuple(w - timedelta(weeks=count) for w in weeks)
+    return _Period(weeks, previous)
 
 
 def _sorted(items: Iterable[G], sort: str | None) -> tuple[G, ...]:
     """Sorted by a whitelisted column ("-score": descending); missing values last."""
-    sort = sort or "-score"
-    key = sort.removeprefix("-")
-    if key not in SORT_KEYS:
-        raise ValueError(f"cannot sort by {sort!r}; use one of {', '.join(sorted(SORT_KEYS))}")
+    order = catalogue.parse_sort(sort or "-score", SORT_KEYS)
+    key = order.key
 
     def value(item: G) -> Any:
         if key in SKILLS:
@@ -182,19 +198,29 @@ def _sorted(items: Iterable[G], sort: str | None) -> tuple[G, ...]:
     items = list(items)
     present = [i for i in items if value(i) is not None]
     missing = [i for i in items if value(i) is None]
-    return tuple(sorted(present, key=value, reverse=sort.startswith("-"))) + tuple(missing)
+    return tuple(sorted(present, key=value, reverse=order.descending)) + tuple(missing)
 
 
-def organisation_overview(session: Session, viewer: Viewer, weeks: int = 12) -> Overview:
-    if not viewer.sees_everything:
-        raise PermissionDenied("the organisation overview is for admins and reviewers")
-    week_list = _weeks(session, weeks)
-    by_department = _collect(session, W.department_id, true(), week_list)
+def _sum_groups(groups: Iterable[_Group]) -> _Group:
     everything = _Group()
-    for group in by_department.values():
+    for group in groups:
         _add(everything.total, group.total)
         for w, sums in group.weeks.items():
             _add(everything.weeks.setdefault(w, {}), sums)
+    return everything
+
+
+def organisation_overview(
+    session: Session, viewer: Viewer, weeks: int = 12, until: date | None = None
+) -> Overview:
+    """Every department's figures over ``weeks`` weeks up to ``until``, and the period before."""
+    if not may_see_organisation(viewer):
+        raise PermissionDenied("the organisation overview is for admins and reviewers")
+    period = _period(session, weeks, until)
+    week_list = period.weeks
+    by_department = _collect(session, W.department_id, literal(True), week_list)
+    before = _collect(session, W.department_id, literal(True), period.previous)
+    everything = _sum_groups(by_department.values())
     teams = dict(
         session.execute(select(Team.department_id, func.count()).group_by(Team.department_id)).all()
     )
@@ -210,6 +236,7 @@ def organisation_overview(session: Session, viewer: Viewer, weeks: int = 12) -> 
             DepartmentStats,
             by_department.get(d.id),
             week_list,
+            before.get(d.id, _Group()),
             id=d.id,
             name=d.name,
             teams=teams.get(d.id, 0),
@@ -218,7 +245,10 @@ def organisation_overview(session: Session, viewer: Viewer, weeks: int = 12) -> 
         for d in session.execute(select(Department).order_by(Department.name)).scalars()
     )
     return Overview(
-        weeks=week_list, totals=_build(Stats, everything, week_list), departments=departments
+        weeks=week_list,
+        previous_weeks=period.previous,
+        totals=_build(Stats, everything, week_list, _sum_groups(before.values())),
+        departments=departments,
     )
 
 
@@ -251,16 +281,16 @@ def department_detail(
     department_id: int,
     sort: str | None = "-score",
     weeks: int = 12,
+    until: date | None = None,
 ) -> DepartmentDetail:
     department = session.get(Department, department_id)
     if department is None:
         raise LookupError(f"no department {department_id}")
-    if not (
-        viewer.sees_everything or (viewer.role == "lead" and viewer.department_id == department_id)
-    ):
+    if not may_see_department(viewer, department_id):
         raise PermissionDenied("not your department")
     where = W.department_id == department_id
-    week_list = _weeks(session, weeks)
+    period = _period(session, weeks, until)
+    week_list = period.weeks
     by_team = _collect(session, W.team_id, where, week_list)
     teams = [
         _build(
@@ -274,10 +304,12 @@ def department_detail(
         for t in session.execute(select(Team).where(Team.department_id == department_id)).scalars()
     ]
     total = _collect(session, None, where, week_list).get(0)
+    before = _collect(session, None, where, period.previous).get(0, _Group())
     return DepartmentDetail(
         department=Ref(department.id, department.name),
         weeks=week_list,
-        totals=_build(Stats, total, week_list),
+        previous_weeks=period.previous,
+        totals=_build(Stats, total, week_list, before),
         teams=_sorted(teams, sort),
         people=_sorted(
             _people(session, where, week_list, Team.department_id == department_id), sort
@@ -286,30 +318,45 @@ def department_detail(
 
 
 def team_detail(
-    session: Session, viewer: Viewer, team_id: int, sort: str | None = "-score", weeks: int = 12
+    session: Session,
+    viewer: Viewer,
+    team_id: int,
+    sort: str | None = "-score",
+    weeks: int = 12,
+    until: date | None = None,
 ) -> TeamDetail:
     team = session.get(Team, team_id)
     if team is None:
         raise LookupError(f"no team {team_id}")
     department = session.get(Department, team.department_id)
     assert department is not None  # a foreign key, not null
-    if not may_see(viewer, None, team.id, department.id) or viewer.role == "agent":
+    if not may_see_team(viewer, team.id, department.id):
         raise PermissionDenied("not your team")
     where = W.team_id == team_id
-    week_list = _weeks(session, weeks)
+    period = _period(session, weeks, until)
+    week_list = period.weeks
     total = _collect(session, None, where, week_list).get(0)
+    before = _collect(session, None, where, period.previous).get(0, _Group())
     return TeamDetail(
         team=TeamRef(
             id=team.id, name=team.name, department_id=department.id, department_name=department.name
         ),
         weeks=week_list,
-        totals=_build(Stats, total, week_list),
+        previous_weeks=period.previous,
+        totals=_build(Stats, total, week_list, before),
         people=_sorted(_people(session, where, week_list, Person.team_id == team_id), sort),
+        histogram=Histogram(
+            edges=HISTOGRAM_EDGES,
+            person=(),
+            team=tuple(
+                int((total or _Group()).total.get(f"bin{i}", 0)) for i in range(HISTOGRAM_BINS)
+            ),
+        ),
     )
 
 
 def person_profile(
-    session: Session, viewer: Viewer, person_id: int, weeks: int = 12
+    session: Session, viewer: Viewer, person_id: int, weeks: int = 12, until: date | None = None
 ) -> PersonProfile:
     person = session.get(Person, person_id)
     if person is None:
@@ -318,12 +365,14 @@ def person_profile(
     assert team is not None
     department = session.get(Department, team.department_id)
     assert department is not None
-    if not may_see(viewer, person.id, team.id, department.id):
+    if not may_see_person(viewer, person.id, team.id, department.id):
         raise PermissionDenied("not yours to see")
-    week_list = _weeks(session, weeks)
+    period = _period(session, weeks, until)
+    week_list = period.weeks
     mine = _collect(session, None, W.person_id == person_id, week_list).get(0) or _Group()
     theirs = _collect(session, None, W.team_id == team.id, week_list).get(0) or _Group()
-    totals = _build(Stats, mine, week_list)
+    before = _collect(session, None, W.person_id == person_id, period.previous).get(0, _Group())
+    totals = _build(Stats, mine, week_list, before)
     team_totals = _build(Stats, theirs, week_list)
     ranked, too_rare = _rankable(totals)
     weak = sorted(ranked, key=lambda s: totals.skills[s] or 0.0)[:3]
@@ -349,6 +398,7 @@ def person_profile(
             department_name=department.name,
         ),
         weeks=week_list,
+        previous_weeks=period.previous,
         totals=totals,
         team_totals=team_totals,
         histogram=Histogram(

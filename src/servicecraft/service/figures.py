@@ -33,6 +33,7 @@ class Stats:
     csat: float | None = None  # mean CSAT of those
     week: date | None = None  # set on the entries of a weekly series
     weekly: tuple[Stats, ...] = ()  # one per week shown, oldest first
+    previous: Stats | None = None  # the same figures over the period just before, if asked
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,6 +68,7 @@ class Ref:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Overview:
     weeks: tuple[date, ...]
+    previous_weeks: tuple[date, ...]  # the period compared with: as long, just before
     totals: Stats
     departments: tuple[DepartmentStats, ...]
 
@@ -83,6 +85,7 @@ class TeamRef:
 class DepartmentDetail:
     department: Ref
     weeks: tuple[date, ...]
+    previous_weeks: tuple[date, ...]  # the period compared with: as long, just before
     totals: Stats
     teams: tuple[TeamStats, ...]
     people: tuple[PersonStats, ...]
@@ -92,8 +95,10 @@ class DepartmentDetail:
 class TeamDetail:
     team: TeamRef
     weeks: tuple[date, ...]
+    previous_weeks: tuple[date, ...]  # the period compared with: as long, just before
     totals: Stats
     people: tuple[PersonStats, ...]
+    histogram: Histogram | None = None  # the team's conversation scores; ``person`` is empty
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -150,12 +155,15 @@ class ConversationRow:
     csat: float | None
     predicted_resolution: float | None = None
     scorecard: Mapping[str, Any] | None = None  # only when asked for
+    channel: str | None = None
+    snippet: str | None = None  # the opening message, shortened; only when asked for
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PersonProfile:
     person: PersonRef
     weeks: tuple[date, ...]
+    previous_weeks: tuple[date, ...]  # the period compared with: as long, just before
     totals: Stats
     team_totals: Stats
     histogram: Histogram

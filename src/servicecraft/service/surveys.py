@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from servicecraft.catalogue import SURVEY_RANGES
 from servicecraft.store import Conversation, Database, SurveyLink, refresh_aggregates
 
 LINK_LIFETIME = timedelta(days=30)
@@ -31,11 +32,8 @@ class SurveyAnswer:
     comment: str | None = None
 
     def __post_init__(self) -> None:
-        for name, value, low, high in (
-            ("csat", self.csat, 1, 5),
-            ("nps", self.nps, 0, 10),
-            ("ces", self.ces, 1, 7),
-        ):
+        for name, value in (("csat", self.csat), ("nps", self.nps), ("ces", self.ces)):
+            low, high = SURVEY_RANGES[name]
             if value is not None and not low <= value <= high:
                 raise ValueError(f"{name} must be from {low} to {high}")
         if self.comment is not None and len(self.comment) > 2000:

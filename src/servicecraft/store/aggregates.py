@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Table,
     and_,
     case,
     delete,
@@ -34,7 +35,7 @@ from servicecraft.model import SKILLS
 from servicecraft.store.schema import HISTOGRAM_BINS, Conversation, WeeklyStats
 
 C = Conversation.__table__
-W = WeeklyStats.__table__
+W = cast(Table, WeeklyStats.__table__)
 Cell = tuple[int | None, date | None]
 # Any constant shared by every writer: PostgreSQL serialises aggregate refreshes on it.
 _ADVISORY_LOCK = 0x5C_0A66

@@ -50,6 +50,7 @@ class User(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime)  # no login, no token
 
 
 class ApiToken(Base):

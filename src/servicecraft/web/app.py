@@ -13,11 +13,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from servicecraft import __version__
-from servicecraft.service.viewer import PermissionDenied
+from servicecraft.catalogue import UnknownSort
+from servicecraft.service.policy import PermissionDenied, capabilities
 from servicecraft.store import open_database
-from servicecraft.web import account, api, guide, pages, survey
+from servicecraft.web import account, api, api_groups, guide, pages, survey, users
 from servicecraft.web.deps import LoginRequired
-from servicecraft.web.render import make_templates
+from servicecraft.web.render import make_templates, page
 from servicecraft.web.security import SecurityHeaders, csrf_token
 
 SESSION_COOKIE = "servicecraft_session"
@@ -31,17 +32,18 @@ def _is_api(request: Request) -> bool:
 def _error_page(request: Request, status: int, heading: str, message: str) -> Response:
     if _is_api(request):
         return JSONResponse({"detail": message}, status_code=status)
-    templates = request.app.state.templates
+    viewer = getattr(request.state, "viewer", None)
     context: dict[str, Any] = {
         "status": status,
         "heading": heading,
         "message": message,
         "user": getattr(request.state, "user", None),
-        "viewer": getattr(request.state, "viewer", None),
+        "viewer": viewer,
+        "can": capabilities(viewer) if viewer is not None else None,
         "csrf": csrf_token(request),
         "title": heading,
     }
-    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+    return page(request, "error.html", context, status)
 
 
 def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = True) -> FastAPI:
@@ -72,6 +74,8 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     app.include_router(pages.router)
     app.include_router(guide.router)
     app.include_router(api.router)
+    app.include_router(api_groups.router)
+    app.include_router(users.router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -101,6 +105,13 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
         for k, v in (exc.headers or {}).items():
             response.headers[k] = v
         return response
+
+    @app.exception_handler(UnknownSort)
+    async def _unknown_sort(request: Request, exc: UnknownSort) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": str(exc)}, status_code=422)
+        message = str(exc)
+        return _error_page(request, 400, "Bad request", message[:1].upper() + message[1:] + ".")
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from servicecraft.service.access import viewer_for
-from servicecraft.service.viewer import Viewer
-from servicecraft.store import User
+from servicecraft.service import Session
+from servicecraft.service.policy import Viewer, capabilities, viewer_for
+from servicecraft.service.users import User, get_user
 from servicecraft.web.security import csrf_token
 
 
@@ -29,7 +27,7 @@ def db_session(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(db_session)]
 
 
-def password_fingerprint(user: Any) -> str:
+def password_fingerprint(user: User) -> str:
     """A short digest of the password hash, kept in the session.
 
     The session cookie is self-contained (signed, not stored server-side), so this
@@ -38,7 +36,7 @@ def password_fingerprint(user: Any) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
-def log_in(request: Request, user: Any) -> None:
+def log_in(request: Request, user: User) -> None:
     request.session.clear()  # a fresh session at login: no fixation of a pre-login one
     request.session.update({"uid": user.id, "pf": password_fingerprint(user)})
     csrf_token(request)
@@ -48,7 +46,7 @@ def log_in(request: Request, user: Any) -> None:
 class Current:
     """The logged-in user, their Viewer, and the request's database session."""
 
-    user: Any
+    user: User
     viewer: Viewer
     session: Session
     request: Request
@@ -58,6 +56,7 @@ class Current:
         return {
             "user": self.user,
             "viewer": self.viewer,
+            "can": capabilities(self.viewer),
             "csrf": csrf_token(self.request),
             **values,
         }
@@ -65,10 +64,12 @@ class Current:
 
 def current(request: Request, session: DB) -> Current:
     uid = request.session.get("uid")
-    user = None
-    if isinstance(uid, int):
-        user = session.execute(select(User).where(User.id == uid)).scalar_one_or_none()
-    if user is None or request.session.get("pf") != password_fingerprint(user):
+    user = get_user(session, uid) if isinstance(uid, int) else None
+    if (
+        user is None
+        or user.disabled_at is not None
+        or request.session.get("pf") != password_fingerprint(user)
+    ):
         request.session.pop("uid", None)
         raise LoginRequired
     viewer = viewer_for(user)

@@ -7,16 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from servicecraft.catalogue import SURVEY_RANGES
 from servicecraft.service import surveys
+from servicecraft.web.render import page
 from servicecraft.web.security import check_csrf, csrf_token
 
 router = APIRouter(include_in_schema=False)
+CSAT, NPS = SURVEY_RANGES["csat"], SURVEY_RANGES["nps"]
 
 
 def _page(request: Request, status: int = 200, **context: object) -> Response:
-    templates = request.app.state.templates
     context = {"csrf": csrf_token(request), "title": "How did we do?", "user": None, **context}
-    return templates.TemplateResponse(request, "survey.html", context, status_code=status)
+    return page(request, "survey.html", context, status)
 
 
 @router.get("/survey/{token}")
@@ -32,8 +34,8 @@ def survey_form(request: Request, token: str) -> Response:
 def survey_answer(
     request: Request,
     token: str,
-    csat: Annotated[int, Form(ge=1, le=5)],
-    nps: Annotated[int | None, Form(ge=0, le=10)] = None,
+    csat: Annotated[int, Form(ge=CSAT[0], le=CSAT[1])],
+    nps: Annotated[int | None, Form(ge=NPS[0], le=NPS[1])] = None,
     comment: Annotated[str, Form(max_length=2000)] = "",
     csrf_token_: Annotated[str, Form(alias="csrf_token")] = "",
 ) -> Response:
