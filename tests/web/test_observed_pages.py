@@ -46,7 +46,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer,
         s.add(User(username="admin", password_hash=hash_password(PASSWORD), role="admin"))
     import_items(db, conversations(), engine=Engine(scorers=[Proactivity()], learned=False))
     with db.session() as s:
-        ids = dict(s.execute(select(Person.name, Person.id)).tuples())
+        ids = {name: pid for name, pid in s.execute(select(Person.name, Person.id))}
         ids["team"] = team.id
     db.close()
     server = live(url)

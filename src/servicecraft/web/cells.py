@@ -16,6 +16,8 @@ def observed_in(coverage: float | None, observed: int | None = None) -> str:
     """ "observed in 34% of conversations" (with the count when it is given)."""
     if coverage is None:
         return "no conversations"
+    if observed == 0 or coverage == 0:
+        return "not observed in any conversation"
     share = f"{coverage * 100:.0f}%"
     count = f" ({observed:,})" if observed is not None else ""
     return f"observed in {share}{count} of conversations"

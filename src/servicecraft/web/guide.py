@@ -14,6 +14,7 @@ from markdown_it.rules_core import StateCore
 from markupsafe import Markup
 
 from servicecraft.web.deps import Me
+from servicecraft.web.render import page
 
 router = APIRouter(include_in_schema=False)
 GUIDE = "reading-scores.md"  # a copy of docs/reading-scores.md (a test keeps them equal)
@@ -22,10 +23,7 @@ GUIDE = "reading-scores.md"  # a copy of docs/reading-scores.md (a test keeps th
 @router.get("/guide")
 def guide(me: Me) -> Response:
     context = me.context(title="Reading scores", section="guide", guide=guide_html())
-    response: Response = me.request.app.state.templates.TemplateResponse(
-        me.request, "guide.html", context
-    )
-    return response
+    return page(me.request, "guide.html", context)
 
 
 @cache
