@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "servicecraft.cli.practice",
     "servicecraft.cli.myths",
     "servicecraft.cli.surveys",
+    "servicecraft.cli.rescore",
 )
 
 

@@ -167,6 +167,9 @@ class Conversation(Base):
     ces: Mapped[float | None] = mapped_column(Float)
     survey_comment: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # What scored it (servicecraft version, scoring revision, rubric, learned tier): rows
+    # scored otherwise, or before this was recorded (NULL), are what `rescore` updates.
+    scored_with: Mapped[str | None] = mapped_column(String(200))
 
     # The names the specification uses; ``id`` already is the source's (external) id.
     external_id = synonym("id")

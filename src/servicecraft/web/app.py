@@ -23,6 +23,7 @@ from servicecraft.web import (
     api_groups,
     calibration,
     coaching,
+    guide,
     hiring,
     lessons,
     pages,
@@ -88,6 +89,7 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     app.include_router(account.router)
     app.include_router(survey.router)
     app.include_router(pages.router)
+    app.include_router(guide.router)
     app.include_router(api.router)
     app.include_router(api_groups.router)
     app.include_router(users.router)
