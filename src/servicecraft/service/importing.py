@@ -25,9 +25,9 @@ from sqlalchemy.orm import Session
 
 from servicecraft.engine import Engine
 from servicecraft.importers import CsvColumns, RawRecord, conversation_to_dict, iter_raw, parse_raw
-from servicecraft.service.provenance import scored_with
 from servicecraft.model import Conversation, Rejection, Scorecard
 from servicecraft.serialize import scorecard_to_dict
+from servicecraft.service.provenance import scored_with
 from servicecraft.store import (
     SKILLS,
     ConversationDocument,
