@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from servicecraft.cli.executing import open_executor, with_executor_options
 from servicecraft.importers import FORMATS, SourceError, detect_format
 from servicecraft.store import ENV_URL, Database, database_url, open_database
 
@@ -59,8 +60,15 @@ db_option = click.option(
     show_default=True,
     help="Conversations per transaction.",
 )
+@with_executor_options
 def import_command(
-    files: tuple[str, ...], fmt: str | None, url: str | None, batch_size: int
+    files: tuple[str, ...],
+    fmt: str | None,
+    url: str | None,
+    batch_size: int,
+    workers: int | None,
+    executor: str | None,
+    ray_address: str | None,
 ) -> None:
     """Score FILES and store them; re-importing the same file adds nothing."""
     from servicecraft.service.importing import import_files
@@ -73,9 +81,14 @@ def import_command(
             raise click.ClickException(message) from None
     db = _open(url)
     started = time.perf_counter()
+    runner = None  # in-process unless asked: scoring elsewhere, database writes still here
     try:
-        report = import_files(db, files, fmt, batch_size=batch_size)
+        if executor or ray_address or (workers or 1) > 1:
+            runner = open_executor(executor, workers, ray_address)
+        report = import_files(db, files, fmt, batch_size=batch_size, executor=runner)
     finally:
+        if runner is not None:
+            runner.close()
         db.close()
     elapsed = time.perf_counter() - started
     for rejection in report.rejections[:SHOWN_REJECTIONS]:

@@ -10,10 +10,10 @@ from typing import IO, Any
 
 import click
 
+from servicecraft.cli.executing import open_executor, with_executor_options
 from servicecraft.cli.progress import Progress
 from servicecraft.cli.render import render_explanation, render_table
 from servicecraft.engine import TIERS, RubricError, load_rubric, tier_signals
-from servicecraft.executors import EXECUTORS, RAY_HINT, make_executor
 from servicecraft.importers import FORMATS, CsvColumns, SourceError, detect_format
 from servicecraft.model import Rejection
 from servicecraft.pipeline import EngineSpec, Scored, engine_for, load_scorer, score_files
@@ -126,15 +126,7 @@ def _apply(options: list[Any]) -> Any:
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout."
 )
-@click.option(
-    "--workers", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes."
-)
-@click.option(
-    "--executor",
-    type=click.Choice(EXECUTORS),
-    help="Where to run (default: inprocess, or process with workers).",
-)
-@click.option("--ray-address", help="Ray cluster address for --executor ray.")
+@with_executor_options
 @click.option(
     "--rejects",
     type=click.Path(dir_okay=False, writable=True),
@@ -150,7 +142,7 @@ def score(
     csv_columns: tuple[str, ...],
     out_format: str,
     output: str | None,
-    workers: int,
+    workers: int | None,
     executor: str | None,
     ray_address: str | None,
     rejects: str | None,
@@ -163,12 +155,7 @@ def score(
     _check_inputs(inputs, fmt)
     spec = _spec(rubric, no_learned, tier, scorers)
     columns = _csv_columns(csv_columns)
-    try:
-        runner = make_executor(executor, workers, ray_address)
-    except RuntimeError as exc:
-        raise click.ClickException(
-            str(exc) if str(exc) == RAY_HINT else f"cannot start executor: {exc}"
-        ) from None
+    runner = open_executor(executor, workers, ray_address)
     mode = "json" if out_format == "jsonl" else "row"
     scored = rejected = 0
     shown: list[Rejection] = []

@@ -21,8 +21,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from servicecraft.engine import Engine
+from servicecraft.executors import Executor
 from servicecraft.importers import RawRecord, conversation_to_dict, parse_raw, read_conversations
 from servicecraft.model import Conversation, Rejection, Scorecard
+from servicecraft.pipeline import EngineSpec, Scored, score_files
 from servicecraft.serialize import scorecard_to_dict
 from servicecraft.store import (
     SKILLS,
@@ -65,18 +67,20 @@ def import_files(
     engine: Engine | None = None,
     batch_size: int = 500,
     on_progress: Callable[[ImportReport], None] | None = None,
+    executor: Executor | None = None,
+    spec: EngineSpec | None = None,
 ) -> ImportReport:
     """Import every conversation in the files; SourceError if a file cannot be read at all.
 
-    ``on_progress`` is called with the running report after each committed batch.
+    ``on_progress`` is called with the running report after each committed batch. With an
+    ``executor`` (processes, Ray), parsing and scoring run there, as ``spec`` says, while
+    every database write stays here, one transaction per batch as without one.
     """
-    return import_items(
-        db,
-        read_conversations(paths, fmt),
-        engine=engine,
-        batch_size=batch_size,
-        on_progress=on_progress,
-    )
+    if executor is None:
+        items: Iterable[Conversation | Rejection | Scored] = read_conversations(paths, fmt)
+    else:
+        items = score_files(paths, fmt, spec=spec, executor=executor, mode="card")
+    return import_items(db, items, engine=engine, batch_size=batch_size, on_progress=on_progress)
 
 
 def import_jsonl_bytes(
@@ -94,30 +98,45 @@ def _jsonl_items(data: bytes, source: str) -> Iterator[Conversation | Rejection]
 
 def import_items(
     db: Database,
-    items: Iterable[Conversation | Rejection],
+    items: Iterable[Conversation | Rejection | Scored],
     *,
     engine: Engine | None = None,
     batch_size: int = 500,
     on_progress: Callable[[ImportReport], None] | None = None,
 ) -> ImportReport:
-    engine = engine or Engine()
+    """Store the items; a ``Scored`` item (scored elsewhere) carries its scorecard."""
+    scorer = _LazyEngine(engine)
     report = ImportReport()
-    batch: list[Conversation] = []
+    batch: list[tuple[Conversation, Scorecard | None]] = []
     for item in items:
         if isinstance(item, Rejection):
             report.rejections.append(item)
             continue
-        batch.append(item)
+        batch.append(item.output if isinstance(item, Scored) else (item, None))  # type: ignore[arg-type]
         if len(batch) >= batch_size:
-            _store_batch(db, batch, engine, report)
+            _store_batch(db, batch, scorer, report)
             batch = []
             if on_progress:
                 on_progress(report)
     if batch:
-        _store_batch(db, batch, engine, report)
+        _store_batch(db, batch, scorer, report)
         if on_progress:
             on_progress(report)
     return report
+
+
+class _LazyEngine:
+    """The engine, built only when a conversation arrives unscored (not when workers score)."""
+
+    def __init__(self, engine: Engine | None) -> None:
+        self._engine = engine
+
+    def score_many(self, conversations: list[Conversation]) -> list[Scorecard]:
+        if not conversations:
+            return []
+        if self._engine is None:
+            self._engine = Engine()
+        return self._engine.score_many(conversations)
 
 
 def content_hash(document: dict[str, object]) -> str:
@@ -125,11 +144,14 @@ def content_hash(document: dict[str, object]) -> str:
 
 
 def _store_batch(
-    db: Database, batch: list[Conversation], engine: Engine, report: ImportReport
+    db: Database,
+    batch: list[tuple[Conversation, Scorecard | None]],
+    engine: _LazyEngine,
+    report: ImportReport,
 ) -> None:
-    unique: dict[str, Conversation] = {}
-    for conversation in batch:  # the last copy of an id within a batch wins
-        unique[conversation.id] = conversation
+    unique: dict[str, tuple[Conversation, Scorecard | None]] = {}
+    for conversation, card in batch:  # the last copy of an id within a batch wins
+        unique[conversation.id] = (conversation, card)
     with db.transaction() as session:
         stored = {
             cid: (digest, (team_id, week))
@@ -144,7 +166,8 @@ def _store_batch(
         }
         cells: set[Cell] = set()  # the weekly aggregates this batch changes
         changed: list[tuple[Conversation, dict[str, object], str, bool]] = []
-        for conversation in unique.values():
+        given: list[Scorecard | None] = []
+        for conversation, card in unique.values():
             document = conversation_to_dict(conversation)
             digest = content_hash(document)
             previous = stored.get(conversation.id)
@@ -157,12 +180,22 @@ def _store_batch(
             else:
                 report.imported += 1
             changed.append((conversation, document, digest, previous is not None))
-        cards = engine.score_many([c for c, _, _, _ in changed])  # one pass for the learned tier
+            given.append(card)
+        cards = _cards(engine, [c for c, _, _, _ in changed], given)
         people = _People(session)
         for (conversation, document, digest, known), card in zip(changed, cards, strict=True):
             row = _add(session, conversation, document, digest, card, people, known)
             cells.add((row.team_id, row.week))
         refresh_aggregates(session, cells)
+
+
+def _cards(
+    engine: _LazyEngine, conversations: list[Conversation], given: list[Scorecard | None]
+) -> list[Scorecard]:
+    """The scorecards handed in, and the missing ones scored in one pass (learned tier)."""
+    missing = [c for c, card in zip(conversations, given, strict=True) if card is None]
+    fresh = iter(engine.score_many(missing))
+    return [card if card is not None else next(fresh) for card in given]
 
 
 def _add(
