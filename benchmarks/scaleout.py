@@ -95,21 +95,29 @@ def run_executor(src: Path, out: Path, workers: int) -> tuple[float, list[float]
 
 @contextmanager
 def local_cluster(port: int, env: dict[str, str]) -> Iterator[str]:
-    """A head (no CPUs for work) and two one-CPU worker nodes on this machine, via `ray start`."""
+    """A head (no CPUs for work) and two one-CPU worker nodes on this machine, via `ray start`.
+
+    This process connects as the driver once the head is up, and the worker nodes start one
+    after the other (started together on one machine, they can race for the same free port).
+    """
+    import ray
+
     address = f"127.0.0.1:{port}"
     common = ["--block", "--object-store-memory", STORE, "--disable-usage-stats"]
+    common += ["--node-ip-address", "127.0.0.1"]
     head = [RAY, "start", "--head", "--port", str(port), "--num-cpus", "0"]
-    head += ["--include-dashboard=false", "--node-ip-address", "127.0.0.1"]
+    head += ["--include-dashboard=false"]
     nodes: list[subprocess.Popen[bytes]] = []
     try:
         nodes.append(subprocess.Popen([*head, *common], env=env, stdout=subprocess.DEVNULL))
-        time.sleep(10)  # the head's GCS must listen before workers join
-        for _ in range(2):
-            worker = [RAY, "start", "--address", address, "--num-cpus", "1"]
-            worker += ["--node-ip-address", "127.0.0.1"]
-            nodes.append(subprocess.Popen([*worker, *common], env=env, stdout=subprocess.DEVNULL))
+        connect(address)
+        for count in (2, 3):
+            worker = [RAY, "start", "--address", address, "--num-cpus", "1", *common]
+            nodes.append(subprocess.Popen(worker, env=env, stdout=subprocess.DEVNULL))
+            wait_for_nodes(count)
         yield address
     finally:
+        ray.shutdown()
         for node in reversed(nodes):  # by our own process ids: `ray stop` would end others' Rays
             node.terminate()
         for node in nodes:
@@ -117,6 +125,20 @@ def local_cluster(port: int, env: dict[str, str]) -> Iterator[str]:
                 node.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 node.kill()
+
+
+def connect(address: str, timeout: float = 180) -> None:
+    import ray
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            ray.init(address=address, log_to_driver=False, logging_level="warning")
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(3)
 
 
 def wait_for_nodes(count: int, timeout: float = 180) -> None:
@@ -161,7 +183,7 @@ def main() -> None:
         row(f"Ray executor, own local Ray (--executor ray --workers {w})", t, "",
             out.read_bytes() == reference)  # fmt: skip
 
-        ray.init(num_cpus=w, include_dashboard=False, log_to_driver=False,
+        ray.init(address="local", num_cpus=w, include_dashboard=False, log_to_driver=False,
                  logging_level="warning", object_store_memory=int(STORE))  # fmt: skip
         ray.data.DataContext.get_current().enable_progress_bars = False
         address = ray.get_runtime_context().gcs_address
@@ -181,26 +203,19 @@ def main() -> None:
             ray.shutdown()
 
         print("\nlocal multi-node cluster: head (0 CPUs) + 2 worker nodes (1 CPU each)", flush=True)
-        with local_cluster(args.port, env) as address:
-            ray.init(address=address, log_to_driver=False, logging_level="warning")
-            try:
-                wait_for_nodes(3)
-                ray.data.DataContext.get_current().enable_progress_bars = False
-                run_executor(
-                    Path(sample_path()), out, 2
-                )  # warm: each node's worker pool, imports, weights
-                for workers in (1, 2):
-                    t, memory = run_executor(src, out, workers)
-                    per = ", ".join(f"{m:.0f}" for m in memory)
-                    row(f"cluster: Ray executor, {workers} worker(s)", t,
-                        f"worker peak MiB: {per}", out.read_bytes() == reference)  # fmt: skip
-                t = run_ray_data(src, Path(tmp) / "rd2", 2)
-                same = ray_data_lines(Path(tmp) / "rd2") == sorted(reference.splitlines())
-                row("cluster: Ray Data, 2 actors", t, "", same)
-                nodes = {a.split(":")[0] for a in [n["NodeManagerAddress"] for n in ray.nodes()]}
-                print(f"nodes alive: {sum(1 for x in ray.nodes() if x['Alive'])} ({nodes})")
-            finally:
-                ray.shutdown()
+        with local_cluster(args.port, env):
+            ray.data.DataContext.get_current().enable_progress_bars = False
+            run_executor(Path(sample_path()), out, 2)  # warm: worker pools, imports, weights
+            for workers in (1, 2):
+                t, memory = run_executor(src, out, workers)
+                per = ", ".join(f"{m:.0f}" for m in memory)
+                row(f"cluster: Ray executor, {workers} worker(s)", t,
+                    f"worker peak MiB: {per}", out.read_bytes() == reference)  # fmt: skip
+            t = run_ray_data(src, Path(tmp) / "rd2", 2)
+            same = ray_data_lines(Path(tmp) / "rd2") == sorted(reference.splitlines())
+            row("cluster: Ray Data, 2 actors", t, "", same)
+            alive = sum(1 for node in ray.nodes() if node["Alive"])
+            print(f"nodes alive at the end: {alive}")
 
     base = rows[0][1]
     pool = rows[1][1]

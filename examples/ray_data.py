@@ -34,7 +34,12 @@ def main() -> None:
     if args.address:
         ray.init(address=args.address, log_to_driver=False)
     else:
-        ray.init(include_dashboard=False, log_to_driver=False, object_store_memory=200_000_000)
+        ray.init(  # "local": a new Ray, not one that happens to run on this machine
+            address="local",
+            include_dashboard=False,
+            log_to_driver=False,
+            object_store_memory=200_000_000,
+        )
     try:
         conversations = read_dataset(args.inputs)
         scored = score_dataset(conversations, EngineSpec(rubric=args.rubric), workers=args.workers)

@@ -112,10 +112,15 @@ class RayExecutor:
         self._ray: Any = ray  # Ray's own annotations are partial: treat it as untyped
         self._owns_ray = not ray.is_initialized()
         if self._owns_ray:
-            options: dict[str, Any] = {"log_to_driver": False, "logging_level": "warning"}
-            if address:
-                options["address"] = address
-            else:  # a fresh local Ray sized to the workers asked for
+            # Never ray.init()'s own guess: it joins any Ray found running on this machine.
+            # An address, else $RAY_ADDRESS (set for `ray job submit` jobs), else a new Ray.
+            target = address or os.environ.get("RAY_ADDRESS") or "local"
+            options: dict[str, Any] = {
+                "address": target,
+                "log_to_driver": False,
+                "logging_level": "warning",
+            }
+            if target == "local":  # a fresh local Ray sized to the workers asked for
                 options.update(
                     num_cpus=workers or os.cpu_count() or 1,
                     include_dashboard=False,

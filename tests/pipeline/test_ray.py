@@ -46,6 +46,7 @@ def ray_address() -> Iterator[str]:
     """One local Ray (2 CPUs) for the whole module; the CLI run in-process reuses it."""
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     ray.init(
+        address="local",  # a new Ray, whatever else runs on this machine
         num_cpus=2,
         include_dashboard=False,
         log_to_driver=False,
