@@ -2,8 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PORT ?= 8000  # make demo PORT=8080
 
-.PHONY: install demo test lint bench accuracy models clean
+.PHONY: install demo test quick lint bench accuracy models clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +22,7 @@ $(BIN)/.transformer: $(BIN)/.installed
 install: $(BIN)/.installed
 
 demo: install
-	$(BIN)/servicecraft demo
+	$(BIN)/servicecraft demo --port $(PORT)
 
 test: $(BIN)/.transformer
 	bash scripts/ensure-services.sh
@@ -29,6 +30,12 @@ test: $(BIN)/.transformer
 	$(BIN)/ruff format --no-cache --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# The edit-test loop: lint, types and every test that needs no PostgreSQL, browser or transformer.
+quick: install
+	$(BIN)/ruff check --no-cache src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -m "not postgres and not browser and not transformer"
 
 bench: install
 	$(BIN)/python -m benchmarks.throughput

@@ -39,7 +39,7 @@ from servicecraft.importers import sample_path
 from servicecraft.service import dashboards
 from servicecraft.service.demo import build_demo, demo_exists
 from servicecraft.service.importing import import_files
-from servicecraft.service.viewer import Viewer
+from servicecraft.service.policy import Viewer
 from servicecraft.store import (
     Conversation,
     HindranceRow,

@@ -19,6 +19,7 @@ from servicecraft.engine.learned import LearnedSignals, weights_dir
 from servicecraft.engine.learned.transformer import MISSING, TransformerSignals
 from servicecraft.model import Conversation, Message
 
+pytestmark = pytest.mark.transformer
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 needs_data = pytest.mark.skipif(not (DATA / "tydip").is_dir(), reason="needs ../shared/data")
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import date, timedelta
 from statistics import mean
 
+import orjson
 import pytest
 from sqlalchemy import func, select
 
 from servicecraft.service import dashboards
 from servicecraft.service.demo import DEMO_PASSWORD, build_demo
-from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.service.policy import PermissionDenied, Viewer
 from servicecraft.store import (
     Conversation,
+    ConversationDocument,
     Database,
     Department,
     HindranceRow,
@@ -26,9 +29,10 @@ from servicecraft.store import (
 ADMIN = Viewer("admin")
 
 
-@pytest.fixture
-def demo(database_url: str) -> Iterator[Database]:
-    db = open_database(database_url)
+@pytest.fixture(scope="module")
+def demo(module_database_url: str) -> Iterator[Database]:
+    """Built once per database kind: every test here only reads it."""
+    db = open_database(module_database_url)
     info = build_demo(db, conversations=400, weeks=6)
     assert info.conversations == 400
     assert {u for u, _, _ in info.logins} == {
@@ -270,10 +274,30 @@ def test_person_profile(demo: Database) -> None:
     assert list(data.histogram.person) == expected
     assert sum(data.histogram.team) >= sum(expected)
     assert len(data.weakest) == 3 and data.weakest[0].score <= data.weakest[-1].score
-    assert all(w.example is not None for w in data.weakest)
+    # An example quotes the person's own evidence for the skill; none is given only where
+    # none of their conversations has any (an engine that scored the skill without evidence).
+    with demo.session() as s:
+        cards = [
+            orjson.loads(card)
+            for card in s.execute(
+                select(ConversationDocument.scorecard)
+                .join(Conversation, Conversation.id == ConversationDocument.conversation_id)
+                .where(Conversation.person_id == me.person_id)
+            ).scalars()
+        ]
+    for w in data.weakest:
+        own = [c for c in cards if has_own_evidence(c, w.skill, data.person.name)]
+        assert (w.example is not None) == bool(own), w.skill
+    assert any(w.example is not None for w in data.weakest)
     best = [r.score for r in data.best]
     assert best == sorted(scores, reverse=True)[:5]
     assert len(data.totals.weekly) == 12 and data.person.team_name
+
+
+def has_own_evidence(card, skill, name) -> bool:  # type: ignore[no-untyped-def]
+    result = card["skills"][skill]
+    evidence = result["evidence"] if result["score"] is not None else []
+    return any(card["messages"][e["message"]]["author"] == name for e in evidence)
 
 
 def test_hindrances_are_grouped_and_counted(demo: Database) -> None:
@@ -297,3 +321,52 @@ def test_missing_ids_are_lookup_errors(demo: Database) -> None:
         ):
             with pytest.raises(LookupError):
                 call()
+
+
+def test_periods_compare_with_the_one_before(demo: Database) -> None:
+    with demo.session() as s:
+        whole = dashboards.organisation_overview(s, ADMIN, weeks=6)
+        recent = dashboards.organisation_overview(s, ADMIN, weeks=3)
+        earlier = dashboards.organisation_overview(
+            s, ADMIN, weeks=3, until=recent.weeks[0] - timedelta(days=1)
+        )
+        dept = recent.departments[0].id
+        detail = dashboards.department_detail(s, ADMIN, dept, weeks=3)
+        earlier_dept = dashboards.department_detail(
+            s, ADMIN, dept, weeks=3, until=earlier.weeks[-1]
+        )
+    assert recent.previous_weeks == earlier.weeks and len(recent.weeks) == 3
+    assert recent.totals.conversations + earlier.totals.conversations == whole.totals.conversations
+    assert recent.totals.previous is not None
+    assert_matches(
+        recent.totals.previous,
+        {
+            k: getattr(earlier.totals, k)
+            for k in ("conversations", "score", "better_rate", "one_touch", "csat")
+        },
+    )
+    for now, before in zip(recent.departments, earlier.departments, strict=True):
+        assert now.previous is not None and now.previous.conversations == before.conversations
+    assert detail.totals.previous is not None
+    assert detail.totals.previous.score == pytest.approx(earlier_dept.totals.score)
+    # A week given by any of its days is that week; far in the past there is nothing to count.
+    with demo.session() as s:
+        wednesday = dashboards.organisation_overview(
+            s, ADMIN, weeks=3, until=recent.weeks[-1] + timedelta(days=2)
+        )
+        assert wednesday.weeks == recent.weeks
+        old = dashboards.organisation_overview(s, ADMIN, weeks=4, until=date(2001, 1, 3))
+        assert old.totals.conversations == 0 and old.totals.score is None
+        with pytest.raises(ValueError, match="weeks must be"):
+            dashboards.organisation_overview(s, ADMIN, weeks=0)
+
+
+def test_team_page_figures(demo: Database) -> None:
+    with demo.session() as s:
+        team_id = s.execute(select(Team.id).where(Team.name == "Billing")).scalar_one()
+        data = dashboards.team_detail(s, ADMIN, team_id, weeks=6)
+        cited = dashboards.hindrances(s, ADMIN, team_id=team_id)
+        rows = s.execute(select(HindranceRow.team_id)).scalars().all()
+    assert data.histogram is not None
+    assert 0 < sum(data.histogram.team) <= data.totals.conversations  # the scored ones
+    assert cited.total == sum(1 for t in rows if t == team_id)

@@ -8,7 +8,7 @@ import pytest
 
 from servicecraft.service import dashboards, listings
 from servicecraft.service.importing import import_jsonl_bytes
-from servicecraft.service.viewer import Viewer
+from servicecraft.service.policy import Viewer
 from servicecraft.store import open_database
 
 ADMIN = Viewer("admin")

@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
-from tests.web.conftest import PASSWORD, close_db, csrf_of, login
+from collections.abc import Iterator
+
+import pytest
+
+from tests.web.conftest import (
+    PASSWORD,
+    LiveServer,
+    Org,
+    build_org,
+    close_db,
+    csrf_of,
+    live,
+    login,
+)
+
+
+@pytest.fixture(scope="module")
+def org(module_database_url: str) -> Org:
+    """One organisation per database kind for the module: these tests only read (and log in)."""
+    return build_org(module_database_url)
+
+
+@pytest.fixture(scope="module")
+def server(org: Org) -> Iterator[LiveServer]:
+    s = live(org.url)
+    yield s
+    s.stop()
 
 
 def test_pages_need_login(client_for) -> None:
@@ -97,7 +123,11 @@ def test_department_table_sorts(client_for, org) -> None:
     names = sorted(["Priya Nair", "Tom Reed", "Marco Silva", "Ana Costa", "Jo Baker"])
     positions = [by_name.index(n) for n in names]
     assert positions == sorted(positions)
-    assert c.get(f"{url}?sort=not-a-column").status_code == 200
+    # Every sort key of the catalogue works; anything else is a clear error, not a silent default.
+    assert c.get(f"{url}?sort=-chasers_per_100").status_code == 200
+    refused = c.get(f"{url}?sort=not-a-column")
+    assert refused.status_code == 400
+    assert "cannot sort by" in refused.text.lower() and "chasers_per_100" in refused.text
 
 
 def test_search_paginates_and_filters(client_for, org) -> None:

@@ -1,6 +1,7 @@
 """The real app in real headless Chromium: log in, dashboards with charts, drill down, refusals.
 
-Set SERVICECRAFT_SCREENSHOTS=1 to (re)write docs/screenshots/*.png from this run.
+Set SERVICECRAFT_SCREENSHOTS=1 to (re)write docs/screenshots/*.png from this run, or to a
+folder to write every page at both widths there for review.
 """
 
 from __future__ import annotations
@@ -47,10 +48,13 @@ def browser() -> Iterator:  # type: ignore[type-arg]
         b.close()
 
 
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    if os.environ.get("SERVICECRAFT_SCREENSHOTS"):
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+def shot(page, name: str, *, review_only: bool = False) -> None:  # type: ignore[no-untyped-def]
+    wanted = os.environ.get("SERVICECRAFT_SCREENSHOTS", "")
+    if not wanted or (review_only and wanted == "1"):
+        return
+    folder = SHOTS if wanted == "1" else Path(wanted)
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def log_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -153,3 +157,54 @@ def test_agent_is_refused_other_people(site, browser) -> None:  # type: ignore[n
     assert response is not None and response.status == 403
     shot(page, "refused")
     context.close()
+
+
+WIDTHS = (1400, 390)
+
+
+def pages_of(org: Org) -> dict[str, list[tuple[str, str]]]:
+    """Every page each kind of user has, by a short name."""
+    priya = org.people["Priya Nair"]
+    return {
+        "admin": [
+            ("organisation", "/"),
+            ("department", f"/departments/{org.departments['Support']}"),
+            ("team", f"/teams/{org.teams['Logistics A']}"),
+            ("person", f"/people/{priya}"),
+            ("conversation", "/conversations/craft-010"),
+            ("search", "/search"),
+            ("hindrances", "/hindrances"),
+            ("tokens", "/tokens"),
+            ("users", "/users"),
+            ("api-docs", "/api/v1/docs"),
+        ],
+        "priya": [("agent-person", f"/people/{priya}"), ("agent-search", "/search")],
+        "lead": [("lead-department", f"/departments/{org.departments['Support']}")],
+    }
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_fits_its_width(site, browser, width: int) -> None:  # type: ignore[no-untyped-def]
+    server, org = site
+    for username, pages in pages_of(org).items():
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        log_in(page, server.url, username)
+        for name, path in pages:
+            response = page.goto(f"{server.url}{path}")
+            assert response is not None and response.status == 200, path
+            bar = page.locator("header.topbar")
+            if bar.count() == 0:  # the API reference is public: no menu
+                shot(page, f"{name}-{width}", review_only=True)
+                continue
+            # The menu wraps inside its dark bar: nothing runs off the edge or onto the page.
+            assert page.evaluate("document.querySelector('header.topbar').scrollWidth") <= width
+            box = bar.bounding_box()
+            assert box is not None
+            for link in page.locator("header.topbar nav a").all():
+                inside = link.bounding_box()
+                assert inside is not None
+                assert inside["y"] + inside["height"] <= box["y"] + box["height"] + 1, (name, width)
+                assert inside["x"] + inside["width"] <= width, (name, width)
+            shot(page, f"{name}-{width}", review_only=True)
+        context.close()

@@ -17,6 +17,12 @@ _COMMAND_MODULES = (
     "servicecraft.cli.score",
     "servicecraft.cli.app",
     "servicecraft.cli.models",
+    "servicecraft.cli.calibrate",
+    "servicecraft.cli.reviews",
+    "servicecraft.cli.practice",
+    "servicecraft.cli.myths",
+    "servicecraft.cli.surveys",
+    "servicecraft.cli.rescore",
 )
 
 
@@ -28,13 +34,7 @@ def main() -> None:
 
 def _register_all() -> None:
     for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # a command group not written yet
-                continue
-            raise
-        module.register(main)
+        importlib.import_module(name).register(main)
 
 
 _register_all()

@@ -1,10 +1,11 @@
-"""`servicecraft import`, `demo`, `serve` and `users add`: the app's commands."""
+"""`servicecraft import`, `demo`, `serve` and `users`: the app's commands."""
 
 from __future__ import annotations
 
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -60,17 +61,38 @@ db_option = click.option(
     show_default=True,
     help="Conversations per transaction.",
 )
+@click.option(
+    "--survey-links",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Create a survey link for each new conversation; write them here as CSV.",
+)
+@click.option(
+    "--base-url",
+    envvar="SERVICECRAFT_BASE_URL",
+    help="The app's public address for --survey-links (or $SERVICECRAFT_BASE_URL).",
+)
+@click.option(
+    "--csv-column",
+    "csv_columns",
+    multiple=True,
+    metavar="FIELD=HEADER",
+    help="CSV header name for a field, e.g. role=speaker.",
+)
 @with_executor_options
 def import_command(
     files: tuple[str, ...],
     fmt: str | None,
     url: str | None,
     batch_size: int,
+    survey_links: str | None,
+    base_url: str | None,
+    csv_columns: tuple[str, ...],
     workers: int | None,
     executor: str | None,
     ray_address: str | None,
 ) -> None:
     """Score FILES and store them; re-importing the same file adds nothing."""
+    from servicecraft.cli.score import InputError, check_inputs, parse_csv_columns, source_error
     from servicecraft.service.importing import import_files
 
     for path in files:
@@ -79,13 +101,25 @@ def import_command(
         except (SourceError, OSError) as exc:
             message = str(exc) if isinstance(exc, SourceError) else f"{path}: cannot read file"
             raise click.ClickException(message) from None
+    if survey_links and not base_url:
+        raise click.UsageError("--survey-links needs --base-url (the app's public address)")
+    columns = parse_csv_columns(csv_columns)
+    check_inputs(files, fmt, columns)  # a CSV header without a required column: exit 2
     db = _open(url)
     started = time.perf_counter()
     runner = None  # in-process unless asked: scoring elsewhere, database writes still here
     try:
         if executor or ray_address or (workers or 1) > 1:
             runner = open_executor(executor, workers, ray_address)
-        report = import_files(db, files, fmt, batch_size=batch_size, executor=runner)
+        report = import_files(
+            db, files, fmt, batch_size=batch_size, csv_columns=columns, executor=runner
+        )
+        if survey_links and base_url:
+            from servicecraft.cli.surveys import links_after_import
+
+            links_after_import(db, report.new_ids, base_url, survey_links)
+    except SourceError as exc:  # found only while streaming: the committed batches stay
+        raise InputError(source_error(exc)) from None
     finally:
         if runner is not None:
             runner.close()
@@ -96,8 +130,8 @@ def import_command(
     if report.rejected > SHOWN_REJECTIONS:
         click.echo(f"... and {report.rejected - SHOWN_REJECTIONS} more rejected", err=True)
     click.echo(
-        f"imported {report.imported}, updated {report.updated}, unchanged {report.skipped}, "
-        f"rejected {report.rejected} in {elapsed:.1f}s",
+        f"read {report.read}: imported {report.imported}, updated {report.updated}, "
+        f"unchanged {report.unchanged}, rejected {report.rejected} in {elapsed:.1f}s",
         err=True,
     )
     if report.rejected:
@@ -178,7 +212,15 @@ def demo(path: str, host: str, port: int, conversations: int, no_serve: bool) ->
 @click.option(
     "--dev", is_flag=True, help="Allow plain-HTTP cookies and a random secret key (local use only)."
 )
-def serve(url: str | None, host: str, port: int, secret_key: str | None, dev: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Server processes (default: one per CPU core).",
+)
+def serve(
+    url: str | None, host: str, port: int, secret_key: str | None, dev: bool, workers: int | None
+) -> None:
     """Serve the app for a real deployment (behind TLS unless --dev)."""
     if not secret_key and not dev:
         raise click.ClickException(
@@ -186,9 +228,13 @@ def serve(url: str | None, host: str, port: int, secret_key: str | None, dev: bo
         )
     _open(url).close()  # apply migrations and fail early with one line if the database is down
     from servicecraft.web import serve as run_server
+    from servicecraft.web.app import default_workers
 
-    click.echo(f"servicecraft is running at http://{host}:{port}/", err=True)
-    run_server(database_url(url), host=host, port=port, secret_key=secret_key, dev=dev)
+    workers = workers or default_workers()
+    click.echo(f"servicecraft is running at http://{host}:{port}/ ({workers} workers)", err=True)
+    run_server(
+        database_url(url), host=host, port=port, secret_key=secret_key, dev=dev, workers=workers
+    )
 
 
 @click.group()
@@ -225,37 +271,92 @@ def users_add(
     url: str | None,
 ) -> None:
     """Create a login."""
-    from sqlalchemy import select
+    from servicecraft.service.users import UserError, add_user, check_password
 
-    from servicecraft.service.auth import hash_password
-    from servicecraft.store import Department, Person, Team, User
-
-    if len(password) < 10:
-        raise click.ClickException("use a password of at least 10 characters")
+    try:
+        check_password(password)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
     db = _open(url)
     try:
-        with db.transaction() as session:
-            if session.execute(select(User).where(User.username == username)).scalar_one_or_none():
-                raise click.ClickException(f"user {username!r} exists already")
-            user = User(username=username, password_hash=hash_password(password), role=role)
-            for value, model, attribute in (
-                (person, Person, "person_id"),
-                (department, Department, "department_id"),
-                (team, Team, "team_id"),
-            ):
-                if value:
-                    found = session.execute(
-                        select(model).where(model.name == value)
-                    ).scalar_one_or_none()
-                    if found is None:
-                        kind = model.__name__.lower()
-                        raise click.ClickException(f"no {kind} named {value!r}")
-                    setattr(user, attribute, found.id)
-            if role == "agent" and user.person_id is None:
-                raise click.ClickException("an agent login needs --person")
-            if role == "lead" and user.department_id is None and user.team_id is None:
-                raise click.ClickException("a lead login needs --department or --team")
-            session.add(user)
+        add_user(db, username, role, password, person=person, department=department, team=team)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
     finally:
         db.close()
     click.echo(f"created {role} login {username!r}", err=True)
+
+
+@users.command("list")
+@db_option
+def users_list(url: str | None) -> None:
+    """List logins: username, role, what they are tied to, disabled or not."""
+    from servicecraft.service.users import list_users
+
+    db = _open(url)
+    try:
+        with db.session() as session:
+            logins = list_users(session)
+    finally:
+        db.close()
+    click.echo(f"{'username':<20} {'role':<9} {'scope':<28} status")
+    for login in logins:
+        scope = login.person or login.department or login.team or "everything"
+        if login.role == "lead" and login.department and login.team:
+            scope = f"{login.department} / {login.team}"
+        status = "disabled" if login.disabled else "active"
+        click.echo(f"{login.username:<20} {login.role:<9} {scope:<28} {status}")
+
+
+@users.command("disable")
+@click.argument("username")
+@db_option
+def users_disable(username: str, url: str | None) -> None:
+    """Disable a login: it cannot log in, its sessions end, its API tokens stop working."""
+    _change(url, username, lambda db: _set_disabled(db, username, True))
+    click.echo(f"disabled {username!r}", err=True)
+
+
+@users.command("enable")
+@click.argument("username")
+@db_option
+def users_enable(username: str, url: str | None) -> None:
+    """Enable a disabled login again."""
+    _change(url, username, lambda db: _set_disabled(db, username, False))
+    click.echo(f"enabled {username!r}", err=True)
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="The new password (prompted if not given).",
+)
+@db_option
+def users_set_password(username: str, password: str, url: str | None) -> None:
+    """Give a login a new password; its open sessions end."""
+    from servicecraft.service.users import set_password
+
+    _change(url, username, lambda db: set_password(db, username, password))
+    click.echo(f"changed the password of {username!r}", err=True)
+
+
+def _set_disabled(db: Database, username: str, disabled: bool) -> None:
+    from servicecraft.service.users import set_disabled
+
+    set_disabled(db, username, disabled)
+
+
+def _change(url: str | None, username: str, change: Callable[[Database], None]) -> None:
+    from servicecraft.service.users import UserError
+
+    db = _open(url)
+    try:
+        change(db)
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        db.close()

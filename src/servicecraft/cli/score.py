@@ -4,19 +4,34 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack
-from typing import IO, Any
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from typing import IO, Any, TypeVar
 
 import click
 
+from servicecraft import plugins
 from servicecraft.cli.executing import open_executor, with_executor_options
 from servicecraft.cli.progress import Progress
 from servicecraft.cli.render import render_explanation, render_table
 from servicecraft.engine import TIERS, RubricError, load_rubric, tier_signals
-from servicecraft.importers import FORMATS, CsvColumns, SourceError, detect_format
-from servicecraft.model import Rejection
-from servicecraft.pipeline import EngineSpec, Scored, engine_for, load_scorer, score_files
+from servicecraft.importers import (
+    FORMATS,
+    CsvColumns,
+    MissingColumns,
+    SourceError,
+    detect_format,
+    iter_raw,
+)
+from servicecraft.model import Conversation, Rejection, Scorecard
+from servicecraft.pipeline import (
+    EngineSpec,
+    Mode,
+    Scored,
+    engine_for,
+    load_scorer,
+    score_files,
+)
 
 # Rejections printed to stderr before the rest are only counted (all go to --rejects).
 SHOWN_REJECTIONS = 20
@@ -33,7 +48,7 @@ def register(main: click.Group) -> None:
     main.add_command(explain)
 
 
-def _csv_columns(pairs: tuple[str, ...]) -> CsvColumns | None:
+def parse_csv_columns(pairs: tuple[str, ...]) -> CsvColumns | None:
     if not pairs:
         return None
     names = {}
@@ -46,25 +61,54 @@ def _csv_columns(pairs: tuple[str, ...]) -> CsvColumns | None:
     return CsvColumns(**names)
 
 
-def _check_inputs(inputs: tuple[str, ...], fmt: str | None) -> None:
-    """Fail before scoring anything when a file cannot be read: one line, no traceback."""
+def check_inputs(
+    inputs: tuple[str, ...], fmt: str | None, columns: CsvColumns | None = None
+) -> None:
+    """Fail before scoring anything when a file cannot be read, or a CSV file lacks a
+    required column: one line, no traceback, exit 2."""
     for path in inputs:
         try:
-            detect_format(path) if fmt is None else _readable(path)
+            found = detect_format(path) if fmt is None else _readable(path, fmt)
+            if found == "csv":
+                # The header and the first conversation only; the dropped generator
+                # closes its file.
+                next(iter_raw(path, found, csv_columns=columns), None)
         except SourceError as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(source_error(exc)) from None
 
 
-def _readable(path: str) -> None:
+def source_error(exc: SourceError) -> str:
+    """The error's one line, with how to name CSV columns when that is what went wrong."""
+    if isinstance(exc, MissingColumns):
+        fields = ", ".join(CsvColumns.__dataclass_fields__)
+        return (
+            f"{exc}; name your columns with --csv-column FIELD=HEADER, e.g. "
+            f"--csv-column conversation_id=ticket --csv-column role=speaker (fields: {fields})"
+        )
+    return str(exc)
+
+
+def _readable(path: str, fmt: str) -> str:
     try:
         with open(path, "rb") as handle:
             handle.read(1)
     except OSError as exc:
         raise SourceError(f"{path}: cannot read file: {exc.strerror}") from None
+    return fmt
 
 
-def _spec(rubric: str | None, no_learned: bool, tier: str, scorers: tuple[str, ...]) -> EngineSpec:
+def _spec(
+    rubric: str | None,
+    no_learned: bool,
+    tier: str,
+    requested: tuple[str, ...],
+    no_plugins: bool = False,
+) -> EngineSpec:
     try:
+        scorers = plugins.resolve(requested, with_plugins=not no_plugins)
+        if not no_plugins and (installed := plugins.installed_scorers()):
+            names = ", ".join(f"{p.name} ({p.distribution or p.target})" for p in installed)
+            click.echo(f"scorer plugins: {names} (--no-plugins to leave out)", err=True)
         if rubric:
             load_rubric(rubric)  # report a bad rubric once, here, not from every worker
         for path in scorers:
@@ -83,7 +127,16 @@ common_options = [
     ),
     click.option("--rubric", type=click.Path(dir_okay=False), help="Rubric YAML file."),
     click.option(
-        "--scorer", "scorers", multiple=True, metavar="MODULE:ATTR", help="Add your own scorer."
+        "--scorer",
+        "scorers",
+        multiple=True,
+        metavar="MODULE:ATTR|NAME",
+        help="Add your own scorer, or an installed plugin by name.",
+    ),
+    click.option(
+        "--no-plugins",
+        is_flag=True,
+        help=f"Do not load the scorers installed as plugins ({plugins.GROUP}).",
     ),
     click.option("--no-learned", is_flag=True, help="Rules only: skip the learned predictors."),
     click.option(
@@ -103,8 +156,11 @@ common_options = [
 ]
 
 
-def _apply(options: list[Any]) -> Any:
-    def decorate(fn: Any) -> Any:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _apply(options: list[Any]) -> Callable[[F], F]:
+    def decorate(fn: F) -> F:
         for option in reversed(options):
             fn = option(fn)
         return fn
@@ -137,6 +193,7 @@ def score(
     fmt: str | None,
     rubric: str | None,
     scorers: tuple[str, ...],
+    no_plugins: bool,
     no_learned: bool,
     tier: str,
     csv_columns: tuple[str, ...],
@@ -152,15 +209,15 @@ def score(
     Exits 1 when any record was rejected (each is reported with file, line and
     reason); the valid records are still scored and written.
     """
-    _check_inputs(inputs, fmt)
-    spec = _spec(rubric, no_learned, tier, scorers)
-    columns = _csv_columns(csv_columns)
+    columns = parse_csv_columns(csv_columns)
+    check_inputs(inputs, fmt, columns)
+    spec = _spec(rubric, no_learned, tier, scorers, no_plugins)
     runner = open_executor(executor, workers, ray_address)
-    mode = "json" if out_format == "jsonl" else "row"
+    mode: Mode = "json" if out_format == "jsonl" else "row"
     scored = rejected = 0
     shown: list[Rejection] = []
     progress = Progress(sys.stderr)
-    with ExitStack() as stack:
+    with ExitStack() as stack, _one_line_source_errors():
         stack.callback(runner.close)
         out = stack.enter_context(open(output, "wb")) if output else sys.stdout.buffer
         reject_file = stack.enter_context(open(rejects, "w", encoding="utf-8")) if rejects else None
@@ -180,6 +237,15 @@ def score(
         rejected = progress.rejected
     progress.finish()
     _summarise(scored, rejected, shown, rejects)
+
+
+@contextmanager
+def _one_line_source_errors() -> Iterator[None]:
+    """A file found unreadable only while streaming it: one line and exit 2 as well."""
+    try:
+        yield
+    except SourceError as exc:
+        raise InputError(source_error(exc)) from None
 
 
 def _sift(
@@ -251,6 +317,7 @@ def explain(
     fmt: str | None,
     rubric: str | None,
     scorers: tuple[str, ...],
+    no_plugins: bool,
     no_learned: bool,
     tier: str,
     csv_columns: tuple[str, ...],
@@ -258,14 +325,16 @@ def explain(
     color: bool | None,
 ) -> None:
     """Show one conversation with each skill's evidence highlighted."""
-    _check_inputs((input_file,), fmt)
-    spec = _spec(rubric, no_learned, tier, scorers)
+    columns = parse_csv_columns(csv_columns)
+    check_inputs((input_file,), fmt, columns)
+    spec = _spec(rubric, no_learned, tier, scorers, no_plugins)
     engine = engine_for(spec)
-    for item in score_files(
-        [input_file], fmt, spec=spec, mode="card", csv_columns=_csv_columns(csv_columns)
-    ):
+    for item in score_files([input_file], fmt, spec=spec, mode="card", csv_columns=columns):
         if isinstance(item, Scored) and item.conversation_id == conversation_id:
-            conversation, card = item.output  # type: ignore[misc]
+            output = item.output
+            assert isinstance(output, tuple)  # mode="card" yields (conversation, scorecard)
+            conversation, card = output
+            assert isinstance(conversation, Conversation) and isinstance(card, Scorecard)
             unknown = [s for s in skills if s not in card.skills]
             if unknown:
                 raise InputError(f"unknown skill(s): {', '.join(unknown)}")

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, literal, select, true
+import orjson
+from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.orm import Session
 
+from servicecraft import catalogue
+from servicecraft.service.cache import by_data_version
 from servicecraft.service.figures import (
     DepartmentDetail,
     DepartmentStats,
@@ -28,6 +31,7 @@ from servicecraft.service.figures import (
     PersonRef,
     PersonStats,
     Ref,
+    SkillCoverage,
     Stats,
     TeamDetail,
     TeamRef,
@@ -39,11 +43,17 @@ from servicecraft.service.listings import (
     conversation_rows,
     filter_options,
     hindrances,
-    may_see,
     search_conversations,
 )
-from servicecraft.service.viewer import PermissionDenied, Viewer
-from servicecraft.store import SKILLS, Department, Person, Team, WeeklyStats
+from servicecraft.service.policy import (
+    PermissionDenied,
+    Viewer,
+    may_see_department,
+    may_see_organisation,
+    may_see_person,
+    may_see_team,
+)
+from servicecraft.store import SKILLS, ConversationDocument, Department, Person, Team, WeeklyStats
 from servicecraft.store import Conversation as C
 from servicecraft.store.schema import HISTOGRAM_BINS
 
@@ -62,23 +72,16 @@ __all__ = [
 W = WeeklyStats
 KEYS = ("id", "week", "person_id", "team_id", "department_id")
 SUMMED = [c for c in W.__table__.columns if c.name not in KEYS]
-SORT_KEYS = frozenset(
-    {
-        "name",
-        "conversations",
-        "score",
-        "better_rate",
-        "one_touch",
-        "chasing",
-        "chasers_per_100",
-        "survey_coverage",
-        "csat",
-        *SKILLS,
-    }
-)
+SORT_KEYS = catalogue.GROUP_SORTS
 HISTOGRAM_EDGES = tuple(range(0, 101, 100 // HISTOGRAM_BINS))
 G = TypeVar("G", bound=Stats)
 EXAMPLE_WINDOW = 500  # recent conversations a weakest-skill example is picked from
+EXAMPLE_CHECKS = 50  # of those, the lowest-scored whose evidence is looked at
+# A skill is ranked among a person's weakest only when observed in at least this many of
+# their conversations and this share of them: a mean of two is not a pattern.
+MIN_OBSERVED = 5
+MIN_COVERAGE = 0.1
+MAX_WEEKS = 520
 
 
 @dataclass
@@ -89,7 +92,7 @@ class _Group:
     weeks: dict[date, dict[str, float]] = field(default_factory=dict)
 
 
-def _add(into: dict[str, float], values: Mapping[str, Any]) -> None:
+def _add(into: dict[str, float], values: Mapping[Any, Any]) -> None:
     for column in SUMMED:
         into[column.name] = into.get(column.name, 0) + (values.get(column.name) or 0)
 
@@ -110,6 +113,9 @@ def _fields(sums: dict[str, float]) -> dict[str, Any]:
         "score": mean,
         "score_sd": spread,
         "skills": {s: ratio(sums.get(f"{s}_sum", 0), sums.get(f"{s}_n", 0)) for s in SKILLS},
+        "observed": {s: int(sums.get(f"{s}_n", 0)) for s in SKILLS},
+        "coverage": {s: ratio(sums.get(f"{s}_n", 0), n) for s in SKILLS},
+        "score_coverage": ratio(scored, n),
         "better_rate": ratio(sums.get("above", 0), scored),
         "one_touch": ratio(sums.get("one_touch", 0), n),
         "chasing": ratio(sums.get("chased", 0), n),
@@ -119,17 +125,27 @@ def _fields(sums: dict[str, float]) -> dict[str, Any]:
     }
 
 
-def _build(cls: type[G], group: _Group | None, weeks: tuple[date, ...], **identity: Any) -> G:
+def _build(
+    cls: type[G],
+    group: _Group | None,
+    weeks: tuple[date, ...],
+    before: _Group | None = None,
+    **identity: Any,
+) -> G:
+    """A group's figures over ``weeks``, with ``before`` (the previous period) as ``previous``."""
     group = group or _Group()
     weekly = tuple(Stats(week=w, **_fields(group.weeks.get(w, {}))) for w in weeks)
-    return cls(weekly=weekly, **_fields(group.total), **identity)
+    previous = Stats(**_fields(before.total)) if before is not None else None
+    return cls(weekly=weekly, previous=previous, **_fields(group.total), **identity)
 
 
 def _collect(
     session: Session, key: Any, where: ColumnElement[bool], weeks: tuple[date, ...]
 ) -> dict[Any, _Group]:
     """Sum the aggregates per value of ``key`` (None: one group, keyed 0) and week."""
-    window = W.week >= weeks[0] if weeks else true()
+    if not weeks:
+        return {}
+    window = and_(W.week >= weeks[0], W.week <= weeks[-1])
     label = (key if key is not None else literal(0)).label("g")
     groups = [key] if key is not None else []
     query = (
@@ -146,22 +162,33 @@ def _collect(
     return out
 
 
-def _weeks(session: Session, count: int) -> tuple[date, ...]:
-    """The ``count`` weeks up to the latest with any conversation (Mondays, oldest first)."""
-    last = session.execute(select(func.max(W.week))).scalar()
+@dataclass(frozen=True, slots=True)
+class _Period:
+    weeks: tuple[date, ...]  # Mondays, oldest first
+    previous: tuple[date, ...]  # as many weeks, just before
+
+
+def _period(session: Session, count: int, until: date | None) -> _Period:
+    """The ``count`` weeks up to ``until``'s week (default: the latest with any conversation)."""
+    if not 1 <= count <= MAX_WEEKS:
+        raise ValueError(f"weeks must be from 1 to {MAX_WEEKS}")
+    last: Any = until
     if last is None:
-        return ()
-    if isinstance(last, str):  # SQLite returns dates through func.max as text
-        last = date.fromisoformat(last)
-    return tuple(last - timedelta(weeks=count - 1 - i) for i in range(count))
+        last = session.execute(select(func.max(W.week))).scalar()
+        if last is None:
+            return _Period((), ())
+        if isinstance(last, str):  # SQLite returns dates through func.max as text
+            last = date.fromisoformat(last)
+    last = last - timedelta(days=last.weekday())
+    weeks = tuple(last - timedelta(weeks=count - 1 - i) for i in range(count))
+    previous = tuple(w - timedelta(weeks=count) for w in weeks)
+    return _Period(weeks, previous)
 
 
 def _sorted(items: Iterable[G], sort: str | None) -> tuple[G, ...]:
     """Sorted by a whitelisted column ("-score": descending); missing values last."""
-    sort = sort or "-score"
-    key = sort.removeprefix("-")
-    if key not in SORT_KEYS:
-        raise ValueError(f"cannot sort by {sort!r}; use one of {', '.join(sorted(SORT_KEYS))}")
+    order = catalogue.parse_sort(sort or "-score", SORT_KEYS)
+    key = order.key
 
     def value(item: G) -> Any:
         if key in SKILLS:
@@ -172,19 +199,30 @@ def _sorted(items: Iterable[G], sort: str | None) -> tuple[G, ...]:
     items = list(items)
     present = [i for i in items if value(i) is not None]
     missing = [i for i in items if value(i) is None]
-    return tuple(sorted(present, key=value, reverse=sort.startswith("-"))) + tuple(missing)
+    return tuple(sorted(present, key=value, reverse=order.descending)) + tuple(missing)
 
 
-def organisation_overview(session: Session, viewer: Viewer, weeks: int = 12) -> Overview:
-    if not viewer.sees_everything:
-        raise PermissionDenied("the organisation overview is for admins and reviewers")
-    week_list = _weeks(session, weeks)
-    by_department = _collect(session, W.department_id, true(), week_list)
+def _sum_groups(groups: Iterable[_Group]) -> _Group:
     everything = _Group()
-    for group in by_department.values():
+    for group in groups:
         _add(everything.total, group.total)
         for w, sums in group.weeks.items():
             _add(everything.weeks.setdefault(w, {}), sums)
+    return everything
+
+
+@by_data_version
+def organisation_overview(
+    session: Session, viewer: Viewer, weeks: int = 12, until: date | None = None
+) -> Overview:
+    """Every department's figures over ``weeks`` weeks up to ``until``, and the period before."""
+    if not may_see_organisation(viewer):
+        raise PermissionDenied("the organisation overview is for admins and reviewers")
+    period = _period(session, weeks, until)
+    week_list = period.weeks
+    by_department = _collect(session, W.department_id, literal(True), week_list)
+    before = _collect(session, W.department_id, literal(True), period.previous)
+    everything = _sum_groups(by_department.values())
     teams = dict(
         session.execute(select(Team.department_id, func.count()).group_by(Team.department_id)).all()
     )
@@ -200,6 +238,7 @@ def organisation_overview(session: Session, viewer: Viewer, weeks: int = 12) -> 
             DepartmentStats,
             by_department.get(d.id),
             week_list,
+            before.get(d.id, _Group()),
             id=d.id,
             name=d.name,
             teams=teams.get(d.id, 0),
@@ -208,7 +247,10 @@ def organisation_overview(session: Session, viewer: Viewer, weeks: int = 12) -> 
         for d in session.execute(select(Department).order_by(Department.name)).scalars()
     )
     return Overview(
-        weeks=week_list, totals=_build(Stats, everything, week_list), departments=departments
+        weeks=week_list,
+        previous_weeks=period.previous,
+        totals=_build(Stats, everything, week_list, _sum_groups(before.values())),
+        departments=departments,
     )
 
 
@@ -235,22 +277,23 @@ def _people(
     ]
 
 
+@by_data_version
 def department_detail(
     session: Session,
     viewer: Viewer,
     department_id: int,
     sort: str | None = "-score",
     weeks: int = 12,
+    until: date | None = None,
 ) -> DepartmentDetail:
     department = session.get(Department, department_id)
     if department is None:
         raise LookupError(f"no department {department_id}")
-    if not (
-        viewer.sees_everything or (viewer.role == "lead" and viewer.department_id == department_id)
-    ):
+    if not may_see_department(viewer, department_id):
         raise PermissionDenied("not your department")
     where = W.department_id == department_id
-    week_list = _weeks(session, weeks)
+    period = _period(session, weeks, until)
+    week_list = period.weeks
     by_team = _collect(session, W.team_id, where, week_list)
     teams = [
         _build(
@@ -264,10 +307,12 @@ def department_detail(
         for t in session.execute(select(Team).where(Team.department_id == department_id)).scalars()
     ]
     total = _collect(session, None, where, week_list).get(0)
+    before = _collect(session, None, where, period.previous).get(0, _Group())
     return DepartmentDetail(
         department=Ref(department.id, department.name),
         weeks=week_list,
-        totals=_build(Stats, total, week_list),
+        previous_weeks=period.previous,
+        totals=_build(Stats, total, week_list, before),
         teams=_sorted(teams, sort),
         people=_sorted(
             _people(session, where, week_list, Team.department_id == department_id), sort
@@ -275,31 +320,48 @@ def department_detail(
     )
 
 
+@by_data_version
 def team_detail(
-    session: Session, viewer: Viewer, team_id: int, sort: str | None = "-score", weeks: int = 12
+    session: Session,
+    viewer: Viewer,
+    team_id: int,
+    sort: str | None = "-score",
+    weeks: int = 12,
+    until: date | None = None,
 ) -> TeamDetail:
     team = session.get(Team, team_id)
     if team is None:
         raise LookupError(f"no team {team_id}")
     department = session.get(Department, team.department_id)
     assert department is not None  # a foreign key, not null
-    if not may_see(viewer, None, team.id, department.id) or viewer.role == "agent":
+    if not may_see_team(viewer, team.id, department.id):
         raise PermissionDenied("not your team")
     where = W.team_id == team_id
-    week_list = _weeks(session, weeks)
+    period = _period(session, weeks, until)
+    week_list = period.weeks
     total = _collect(session, None, where, week_list).get(0)
+    before = _collect(session, None, where, period.previous).get(0, _Group())
     return TeamDetail(
         team=TeamRef(
             id=team.id, name=team.name, department_id=department.id, department_name=department.name
         ),
         weeks=week_list,
-        totals=_build(Stats, total, week_list),
+        previous_weeks=period.previous,
+        totals=_build(Stats, total, week_list, before),
         people=_sorted(_people(session, where, week_list, Person.team_id == team_id), sort),
+        histogram=Histogram(
+            edges=HISTOGRAM_EDGES,
+            person=(),
+            team=tuple(
+                int((total or _Group()).total.get(f"bin{i}", 0)) for i in range(HISTOGRAM_BINS)
+            ),
+        ),
     )
 
 
+@by_data_version
 def person_profile(
-    session: Session, viewer: Viewer, person_id: int, weeks: int = 12
+    session: Session, viewer: Viewer, person_id: int, weeks: int = 12, until: date | None = None
 ) -> PersonProfile:
     person = session.get(Person, person_id)
     if person is None:
@@ -308,33 +370,28 @@ def person_profile(
     assert team is not None
     department = session.get(Department, team.department_id)
     assert department is not None
-    if not may_see(viewer, person.id, team.id, department.id):
+    if not may_see_person(viewer, person.id, team.id, department.id):
         raise PermissionDenied("not yours to see")
-    week_list = _weeks(session, weeks)
+    period = _period(session, weeks, until)
+    week_list = period.weeks
     mine = _collect(session, None, W.person_id == person_id, week_list).get(0) or _Group()
     theirs = _collect(session, None, W.team_id == team.id, week_list).get(0) or _Group()
-    totals = _build(Stats, mine, week_list)
+    before = _collect(session, None, W.person_id == person_id, period.previous).get(0, _Group())
+    totals = _build(Stats, mine, week_list, before)
     team_totals = _build(Stats, theirs, week_list)
-    rated = [s for s in SKILLS if totals.skills[s] is not None]
-    weak = sorted(rated, key=lambda s: totals.skills[s])[:3]  # type: ignore[arg-type, return-value]
-    # Examples come from the person's recent work (an index walk, not a scan of all of it).
-    recent_scores = session.execute(
-        select(C.id, *[getattr(C, skill) for skill in weak])
-        .where(C.person_id == person_id)
-        .order_by(C.started_at.desc(), C.id.desc())
-        .limit(EXAMPLE_WINDOW)
-    ).all()
-    weakest = []
-    for i, skill in enumerate(weak, start=1):
-        scored = [(r[i], r[0]) for r in recent_scores if r[i] is not None]
-        weakest.append(
-            WeakSkill(
-                skill=skill,
-                score=totals.skills[skill],  # type: ignore[arg-type]
-                team=team_totals.skills[skill],
-                example=min(scored)[1] if scored else None,
-            )
+    ranked, too_rare = _rankable(totals)
+    weak = sorted(ranked, key=lambda s: totals.skills[s] or 0.0)[:3]
+    weakest = tuple(
+        WeakSkill(
+            skill=skill,
+            score=totals.skills[skill] or 0.0,
+            team=team_totals.skills[skill],
+            example=_example(session, person, skill),
+            observed=totals.observed[skill],
+            coverage=totals.coverage[skill] or 0.0,
         )
+        for skill in weak
+    )
     return PersonProfile(
         person=PersonRef(
             id=person.id,
@@ -346,6 +403,7 @@ def person_profile(
             department_name=department.name,
         ),
         weeks=week_list,
+        previous_weeks=period.previous,
         totals=totals,
         team_totals=team_totals,
         histogram=Histogram(
@@ -353,7 +411,8 @@ def person_profile(
             person=tuple(int(mine.total.get(f"bin{i}", 0)) for i in range(HISTOGRAM_BINS)),
             team=tuple(int(theirs.total.get(f"bin{i}", 0)) for i in range(HISTOGRAM_BINS)),
         ),
-        weakest=tuple(weakest),
+        weakest=weakest,
+        too_rare=too_rare,
         best=conversation_rows(
             session,
             C.person_id == person_id,
@@ -365,3 +424,53 @@ def person_profile(
             session, C.person_id == person_id, order=(C.started_at.desc(), C.id.desc()), limit=5
         ),
     )
+
+
+def _rankable(totals: Stats) -> tuple[list[str], tuple[SkillCoverage, ...]]:
+    """The skills observed often enough to rank, and those observed too rarely."""
+    ranked, too_rare = [], []
+    for skill in SKILLS:
+        observed, coverage = totals.observed.get(skill, 0), totals.coverage.get(skill)
+        if observed >= MIN_OBSERVED and (coverage or 0.0) >= MIN_COVERAGE:
+            ranked.append(skill)
+        elif totals.conversations:
+            too_rare.append(SkillCoverage(skill=skill, observed=observed, coverage=coverage))
+    return ranked, tuple(too_rare)
+
+
+def _example(session: Session, person: Person, skill: str) -> str | None:
+    """The person's lowest-scored recent conversation on ``skill`` whose evidence for it
+    quotes one of the person's own messages; a score without such evidence shows nothing
+    to practise (a conversation scored before `rescore`, or the words of another agent)."""
+    column = getattr(C, skill)
+    recent = (
+        select(C.id, column.label("value"))
+        .where(C.person_id == person.id)
+        .order_by(C.started_at.desc(), C.id.desc())
+        .limit(EXAMPLE_WINDOW)
+        .subquery()
+    )
+    lowest = session.execute(
+        select(recent.c.id, ConversationDocument.scorecard)
+        .join(ConversationDocument, ConversationDocument.conversation_id == recent.c.id)
+        .where(recent.c.value.is_not(None))
+        .order_by(recent.c.value, recent.c.id)
+        .limit(EXAMPLE_CHECKS)
+    )
+    for cid, document in lowest:
+        if _own_evidence(orjson.loads(document), skill, person.name):
+            return str(cid)
+    return None
+
+
+def _own_evidence(card: Mapping[str, Any], skill: str, author: str) -> bool:
+    result = card.get("skills", {}).get(skill) or {}
+    if result.get("score") is None or result.get("observed") is False:
+        return False
+    messages = card.get("messages") or []
+    for evidence in result.get("evidence") or []:
+        index = evidence.get("message")
+        in_range = isinstance(index, int) and 0 <= index < len(messages)
+        if in_range and (messages[index].get("author") or "").casefold() == author.casefold():
+            return True
+    return False

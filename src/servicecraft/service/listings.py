@@ -11,9 +11,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.orm import Session
 
+from servicecraft import catalogue
 from servicecraft.service.figures import (
     ConversationDetail,
     ConversationRow,
@@ -23,7 +24,18 @@ from servicecraft.service.figures import (
     Ref,
     SearchPage,
 )
-from servicecraft.service.viewer import PermissionDenied, Viewer
+from servicecraft.service.policy import (
+    PermissionDenied,
+    Viewer,
+    department_scope,
+    group_scope,
+    may_see_conversation,
+    may_see_hindrances,
+    person_scope,
+    row_scope,
+    sees_everything,
+    team_scope,
+)
 from servicecraft.store import (
     SKILLS,
     ConversationDocument,
@@ -35,7 +47,7 @@ from servicecraft.store import (
 )
 from servicecraft.store import Conversation as C
 
-# Named filters the web form and API offer (docs/web-needs.md).
+# The conditions behind the catalogue's named filters.
 METRIC_FILTERS = {
     "not_one_touch": C.one_touch.is_(False),
     "chased": C.chasers > 0,
@@ -46,46 +58,11 @@ OUTCOME_FILTERS = {
     "unresolved": C.predicted_resolution < 0,
     "dissatisfied": C.predicted_satisfaction < 0,
 }
-SEARCH_SORTS = {
-    "started_at": C.started_at,
-    "score": C.score,
-    "chasers": C.chasers,
-    "handoffs": C.handoffs,
-    "csat": C.csat,
-    "predicted_resolution": C.predicted_resolution,
-    **{skill: getattr(C, skill) for skill in SKILLS},
-}
+SEARCH_SORTS = {key: getattr(C, key) for key in catalogue.CONVERSATION_SORTS}
 MAX_PAGE_SIZE = 500
 COUNT_CAP = 10_000
+SNIPPET = 140  # characters of the opening message shown in lists
 EXAMPLES = 20
-
-
-def scope(viewer: Viewer, table: Any = C) -> ColumnElement[bool]:
-    """The rows a viewer may read (of conversations, or of any table with the same keys)."""
-    if viewer.sees_everything:
-        return true()
-    if viewer.role == "lead":
-        clauses = []
-        if viewer.department_id is not None:
-            clauses.append(table.department_id == viewer.department_id)
-        if viewer.team_id is not None:
-            clauses.append(table.team_id == viewer.team_id)
-        return or_(*clauses) if clauses else false()
-    if viewer.role == "agent" and viewer.person_id is not None:
-        return table.person_id == viewer.person_id
-    return false()
-
-
-def may_see(
-    viewer: Viewer, person_id: int | None, team_id: int | None, department_id: int | None
-) -> bool:
-    if viewer.sees_everything:
-        return True
-    if viewer.role == "lead":
-        return (viewer.department_id is not None and viewer.department_id == department_id) or (
-            viewer.team_id is not None and viewer.team_id == team_id
-        )
-    return viewer.role == "agent" and person_id is not None and viewer.person_id == person_id
 
 
 def conversation_rows(
@@ -97,6 +74,7 @@ def conversation_rows(
     offset: int = 0,
     scored: bool = False,
     documents: bool = False,
+    snippets: bool = False,
 ) -> tuple[ConversationRow, ...]:
     query = (
         select(C, Person.name, Team.name)
@@ -116,6 +94,14 @@ def conversation_rows(
             )
         )
         cards = {cid: orjson.loads(card) for cid, card in found}
+    openings: dict[str, str | None] = {}
+    if snippets and rows:
+        found = session.execute(
+            select(ConversationDocument.conversation_id, ConversationDocument.conversation).where(
+                ConversationDocument.conversation_id.in_([r[0].id for r in rows])
+            )
+        )
+        openings = {cid: _snippet(orjson.loads(doc)) for cid, doc in found}
     return tuple(
         ConversationRow(
             id=c.id,
@@ -131,9 +117,24 @@ def conversation_rows(
             csat=c.csat,
             predicted_resolution=c.predicted_resolution,
             scorecard=cards.get(c.id),
+            channel=c.channel,
+            snippet=openings.get(c.id),
         )
         for c, person_name, team_name in rows
     )
+
+
+def _snippet(conversation: dict[str, Any], limit: int = SNIPPET) -> str | None:
+    """What the customer first said (or the first message), cut at a word near ``limit``."""
+    messages = [m for m in conversation.get("messages", []) if m.get("public", True)]
+    first = next((m for m in messages if m.get("role") == "customer"), None)
+    first = first or (messages[0] if messages else None)
+    if first is None:
+        return None
+    text = " ".join(str(first.get("text", "")).split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def conversation_detail(
@@ -150,7 +151,7 @@ def conversation_detail(
     if row is None:
         raise LookupError(f"no conversation {conversation_id!r}")
     conversation, document, person_name, team_name, department_name = row
-    if not may_see(
+    if not may_see_conversation(
         viewer, conversation.person_id, conversation.team_id, conversation.department_id
     ):
         raise PermissionDenied("not yours to see")
@@ -167,17 +168,17 @@ def conversation_detail(
     )
 
 
-def hindrances(session: Session, viewer: Viewer, limit: int = 200) -> Hindrances:
-    """Policies and systems cited, grouped by what was said, most cited first."""
-    if viewer.role == "agent":
+def hindrances(
+    session: Session, viewer: Viewer, limit: int = 200, *, team_id: int | None = None
+) -> Hindrances:
+    """Policies and systems cited, grouped by what was said, most cited first (of one team's
+    conversations with ``team_id``)."""
+    if not may_see_hindrances(viewer):
         raise PermissionDenied("hindrances are for leads, reviewers and admins")
     h = HindranceRow
-    where: ColumnElement[bool] = true()
-    if not viewer.sees_everything:
-        where = or_(
-            h.department_id == viewer.department_id if viewer.department_id else false(),
-            h.team_id == viewer.team_id if viewer.team_id else false(),
-        )
+    where = group_scope(viewer, h)
+    if team_id is not None:
+        where = and_(where, h.team_id == team_id)
     groups = session.execute(
         select(h.key, h.kind, h.department_id, func.count().label("n"), func.min(h.text))
         .where(where)
@@ -217,7 +218,7 @@ def hindrances(session: Session, viewer: Viewer, limit: int = 200) -> Hindrances
                 key=key,
                 text=text,
                 kind=kind,
-                department=names.get(department_id),
+                department=None if department_id is None else names.get(department_id),
                 count=n,
                 conversations=tuple(examples.get((key, kind, department_id), [])),
             )
@@ -251,6 +252,7 @@ def search_conversations(
     page: int = 1,
     page_size: int = 50,
     with_documents: bool = False,
+    with_snippets: bool = False,
 ) -> SearchPage:
     """Conversations matching every filter given that the viewer may read.
 
@@ -270,10 +272,9 @@ def search_conversations(
         raise ValueError(f"unknown metric filter {metric!r}")
     if outcome is not None and outcome not in OUTCOME_FILTERS:
         raise ValueError(f"unknown outcome filter {outcome!r}")
-    order = SEARCH_SORTS.get(sort.removeprefix("-"))
-    if order is None:
-        raise ValueError(f"cannot sort by {sort!r}; use one of {', '.join(SEARCH_SORTS)}")
-    clauses: list[ColumnElement[bool]] = [scope(viewer)]
+    order_by = catalogue.parse_sort(sort, SEARCH_SORTS)
+    order = SEARCH_SORTS[order_by.key]
+    clauses: list[ColumnElement[bool]] = [row_scope(viewer, C)]
     for column, value in ((C.person_id, person_id), (C.team_id, team_id)):
         if value is not None:
             clauses.append(column == value)
@@ -283,17 +284,18 @@ def search_conversations(
         clauses.append(C.started_at >= datetime.combine(date_from, time.min))
     if date_to is not None:
         clauses.append(C.started_at < datetime.combine(date_to + timedelta(days=1), time.min))
-    target = getattr(C, skill) if skill else C.score
-    skill_column = getattr(C, skill) if skill else None
-    for column, low, high in (
+    target: Any = getattr(C, skill) if skill else C.score
+    skill_column: Any = getattr(C, skill) if skill else None
+    bounds: tuple[tuple[Any, float | None, float | None], ...] = (
         (target, min_score, max_score),
         (skill_column, min_skill, max_skill),
         (C.predicted_resolution, min_resolution, max_resolution),
-    ):
+    )
+    for bounded, low, high in bounds:
         if low is not None:
-            clauses.append(column >= low)  # type: ignore[operator]
+            clauses.append(bounded >= low)
         if high is not None:
-            clauses.append(column <= high)  # type: ignore[operator]
+            clauses.append(bounded <= high)
     if metric is not None:
         clauses.append(METRIC_FILTERS[metric])
     if outcome is not None:
@@ -313,10 +315,11 @@ def search_conversations(
         session,
         where,
         order,
-        descending=sort.startswith("-"),
+        descending=order_by.descending,
         offset=(page - 1) * page_size,
         limit=page_size,
         documents=with_documents,
+        snippets=with_snippets,
     )
     return SearchPage(total=total, exact=exact, page=page, page_size=page_size, rows=rows)
 
@@ -336,8 +339,8 @@ def _total(
     if only_scope:
         w = WeeklyStats
         clauses: list[ColumnElement[bool]] = []
-        if not viewer.sees_everything:
-            clauses.append(scope(viewer, w))  # type: ignore[arg-type]
+        if not sees_everything(viewer):
+            clauses.append(row_scope(viewer, w))
         for column, value in ((w.person_id, person_id), (w.team_id, team_id)):
             if value is not None:
                 clauses.append(column == value)
@@ -359,6 +362,7 @@ def _page(
     offset: int,
     limit: int,
     documents: bool,
+    snippets: bool = False,
 ) -> tuple[ConversationRow, ...]:
     """One page sorted by ``order`` with rows lacking a value last, on both databases.
 
@@ -373,6 +377,7 @@ def _page(
         limit=limit,
         offset=offset,
         documents=documents,
+        snippets=snippets,
     )
     if len(rows) == limit:
         return rows
@@ -388,21 +393,27 @@ def _page(
         limit=limit - len(rows),
         offset=max(0, offset - valued),
         documents=documents,
+        snippets=snippets,
     )
 
 
 def filter_options(session: Session, viewer: Viewer) -> FilterOptions:
     """The departments, teams and people a viewer may filter by."""
-    departments = select(Department.id, Department.name).order_by(Department.name)
-    teams = select(Team.id, Team.name).order_by(Team.name)
-    people = select(Person.id, Person.name).join(Team, Team.id == Person.team_id)
-    if viewer.role == "lead":
-        mine = or_(Team.department_id == viewer.department_id, Team.id == viewer.team_id)
-        departments = departments.where(Department.id == viewer.department_id)
-        teams, people = teams.where(mine), people.where(mine)
-    elif not viewer.sees_everything:
-        departments, teams = departments.where(false()), teams.where(false())
-        people = people.where(Person.id == viewer.person_id)
+    departments = (
+        select(Department.id, Department.name)
+        .where(department_scope(viewer, Department.id))
+        .order_by(Department.name)
+    )
+    teams = (
+        select(Team.id, Team.name)
+        .where(team_scope(viewer, Team.id, Team.department_id))
+        .order_by(Team.name)
+    )
+    people = (
+        select(Person.id, Person.name)
+        .join(Team, Team.id == Person.team_id)
+        .where(person_scope(viewer, Person.id, Team.id, Team.department_id))
+    )
     return FilterOptions(
         departments=tuple(Ref(i, n) for i, n in session.execute(departments)),
         teams=tuple(Ref(i, n) for i, n in session.execute(teams)),

@@ -6,12 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
-from servicecraft.service import auth
-from servicecraft.service.access import landing_path, may_import, may_manage_all_tokens, viewer_for
-from servicecraft.store import User
-from servicecraft.web.deps import DB, Me, log_in
+from servicecraft.service import auth, users
+from servicecraft.service.policy import (
+    landing_path,
+    may_import,
+    may_manage_all_tokens,
+    may_manage_tokens,
+    viewer_for,
+)
+from servicecraft.web.bounds import MAX_ID, PathId
+from servicecraft.web.deps import DB, Me, log_in, log_out
+from servicecraft.web.render import page
 from servicecraft.web.security import check_csrf, csrf_token
 
 router = APIRouter(include_in_schema=False)
@@ -32,14 +38,13 @@ def _client_ip(request: Request) -> str:
 
 @router.get("/login")
 def login_form(request: Request, next: str | None = None) -> Response:
-    templates = request.app.state.templates
     context = {
         "csrf": csrf_token(request),
         "next": _safe_next(next) or "",
         "title": "Log in",
         "user": None,
     }
-    return templates.TemplateResponse(request, "login.html", context)
+    return page(request, "login.html", context)
 
 
 @router.post("/login")
@@ -52,7 +57,6 @@ def login(
     next: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token_)
-    templates = request.app.state.templates
     error, status = None, 401
     try:
         user = auth.authenticate(session, username, password, _client_ip(request))
@@ -68,17 +72,17 @@ def login(
             "title": "Log in",
             "user": None,
         }
-        return templates.TemplateResponse(request, "login.html", context, status_code=status)
-    log_in(request, user)
+        return page(request, "login.html", context, status)
+    log_in(request, session, user)
     return RedirectResponse(_safe_next(next) or landing_path(viewer_for(user)), status_code=303)
 
 
 @router.post("/logout")
 def logout(
-    request: Request, csrf_token_: Annotated[str, Form(alias="csrf_token")] = ""
+    request: Request, session: DB, csrf_token_: Annotated[str, Form(alias="csrf_token")] = ""
 ) -> Response:
     check_csrf(request, csrf_token_)
-    request.session.clear()
+    log_out(request, session)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -87,18 +91,15 @@ def _tokens_page(
 ) -> Response:
     admin = may_manage_all_tokens(me.viewer)
     tokens = auth.list_tokens(me.session, owner_id=None if admin else me.user.id)
-    users = (
-        me.session.execute(select(User).order_by(User.username)).scalars().all() if admin else []
-    )
     context = me.context(
         title="API tokens",
         section="tokens",
         tokens=tokens,
-        users=users,
+        users=users.list_users(me.session) if admin else [],
         created=created,
         message=message,
     )
-    return me.request.app.state.templates.TemplateResponse(me.request, "tokens.html", context)
+    return page(me.request, "tokens.html", context)
 
 
 @router.get("/tokens")
@@ -111,17 +112,18 @@ def create_token(
     me: Me,
     name: Annotated[str, Form(max_length=80)] = "",
     scopes: Annotated[list[str] | None, Form()] = None,
-    user_id: Annotated[int | None, Form()] = None,
+    user_id: Annotated[int | None, Form(ge=-MAX_ID, le=MAX_ID)] = None,
     csrf_token_: Annotated[str, Form(alias="csrf_token")] = "",
 ) -> Response:
     check_csrf(me.request, csrf_token_)
     owner = me.user
     if user_id is not None and user_id != me.user.id:
-        if not may_manage_all_tokens(me.viewer):
+        if not may_manage_tokens(me.viewer, user_id):
             raise HTTPException(403, "Only an administrator can create tokens for someone else.")
-        owner = me.session.get(User, user_id)
-        if owner is None:
+        found = users.get_user(me.session, user_id)
+        if found is None:
             raise HTTPException(404, "No such user.")
+        owner = found
     wanted = auth.parse_scopes(scopes or [])
     if "import" in wanted and not may_import(viewer_for(owner)):
         raise HTTPException(403, "Only administrators' tokens may import.")
@@ -133,7 +135,7 @@ def create_token(
 
 @router.post("/tokens/{token_id}/revoke")
 def revoke(
-    me: Me, token_id: int, csrf_token_: Annotated[str, Form(alias="csrf_token")] = ""
+    me: Me, token_id: PathId, csrf_token_: Annotated[str, Form(alias="csrf_token")] = ""
 ) -> Response:
     check_csrf(me.request, csrf_token_)
     owner = None if may_manage_all_tokens(me.viewer) else me.user.id

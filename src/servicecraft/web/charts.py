@@ -67,6 +67,8 @@ def sparkline(
     hi: float | None = None,
     unit: str = "",
     higher_is_better: bool = True,
+    show_scale: bool = False,
+    percent: bool = False,
 ) -> Markup:
     """A small trend line; the last point is marked so "now" is obvious.
 
@@ -85,11 +87,27 @@ def sparkline(
     first_v, last_v = float(present[0]), float(present[-1])
     rising = last_v > first_v if higher_is_better else last_v < first_v
     trend = "flat" if last_v == first_v else "up" if rising else "down"
-    title = f"{label}: {_fmt(first_v)}{unit} → {_fmt(last_v)}{unit} over {n} weeks"
+
+    def show(x: float) -> str:
+        return f"{x * 100:.0f}%" if percent else f"{_fmt(x)}{unit}"
+
+    title = (
+        f"{label}: {show(first_v)} → {show(last_v)} over {n} weeks (scale {show(a)} to {show(b)})"
+    )
+    # The scale: faint lines at the top and bottom of the range, labelled at the right.
+    scale = ""
+    if show_scale:
+        scale = (
+            f'<line class="edge" x1="2" x2="{width - 4}" y1="3" y2="3"/>'
+            f'<line class="edge" x1="2" x2="{width - 4}" y1="{height - 3}" y2="{height - 3}"/>'
+            f'<text class="axis" x="{width + 2}" y="8">{show(b)}</text>'
+            f'<text class="axis" x="{width + 2}" y="{height - 1}">{show(a)}</text>'
+        )
+    full = width + (30 if show_scale else 0)
     return Markup(
-        f'<svg class="chart spark spark-{trend}" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">'
-        f"<title>{escape(title)}</title>"
+        f'<svg class="chart spark spark-{trend}" width="{full}" height="{height}" '
+        f'viewBox="0 0 {full} {height}" role="img" aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title>{scale}"
         f'<path class="line" d="{_path(pts)}"/>'
         f'<circle class="dot" cx="{last[0]:.1f}" cy="{last[1]:.1f}" r="2.5"/></svg>'
     )
@@ -147,11 +165,11 @@ def line_chart(
         out.append(
             f'<path class="line s{k % 8}" d="{_path(pts)}"><title>{escape(name)}</title></path>'
         )
-        for p, v in zip(pts, values, strict=False):
-            if p is not None:
+        for point, value in zip(pts, values, strict=False):
+            if point is not None and value is not None:
                 out.append(
-                    f'<circle class="pt s{k % 8}" cx="{p[0]:.1f}" cy="{p[1]:.1f}" r="2.5">'
-                    f"<title>{escape(name)}: {_fmt(float(v))}{escape(unit)}</title></circle>"  # type: ignore[arg-type]
+                    f'<circle class="pt s{k % 8}" cx="{point[0]:.1f}" cy="{point[1]:.1f}" r="2.5">'
+                    f"<title>{escape(name)}: {_fmt(float(value))}{escape(unit)}</title></circle>"
                 )
     out.append("</svg>")
     return Markup("".join(out))
@@ -165,9 +183,14 @@ def hbar_chart(
     row_height: int = 24,
     hi: float = 100,
     compare_label: str = "team average",
+    label_width: int = 96,
+    bands: bool = True,
 ) -> Markup:
-    """Horizontal bars (e.g. one per skill) with an optional comparison tick per row."""
-    label_w, value_w = 96, 36
+    """Horizontal bars (e.g. one per skill) with an optional comparison tick per row.
+
+    ``bands`` colours a bar by the score bands (good, mid, low); counts are not scores.
+    """
+    label_w, value_w = label_width, 36
     bar_w = width - label_w - value_w
     height = row_height * len(rows) + 6
     out = [
@@ -184,7 +207,9 @@ def hbar_chart(
         )
         if value is not None:
             w = max(0.0, min(1.0, float(value) / hi)) * bar_w
-            band = "good" if value >= 70 else "mid" if value >= 50 else "low"
+            band = (
+                "count" if not bands else "good" if value >= 70 else "mid" if value >= 50 else "low"
+            )
             out.append(
                 f'<rect class="bar {band}" x="{label_w}" y="{y + 4}" width="{w:.1f}" '
                 f'height="{row_height - 8}" rx="3"><title>{escape(name)}: {_fmt(float(value))}'
@@ -192,10 +217,10 @@ def hbar_chart(
                 f'<text class="value" x="{width - 2}" y="{y + row_height / 2 + 4:.1f}" '
                 f'text-anchor="end">{float(value):.0f}</text>'
             )
-        else:
+        else:  # not observed: no bar, and a dash that says so
             out.append(
                 f'<text class="value muted" x="{width - 2}" y="{y + row_height / 2 + 4:.1f}" '
-                f'text-anchor="end">–</text>'
+                f'text-anchor="end">—<title>{escape(name)}: not observed</title></text>'
             )
         if compare is not None:
             x = label_w + max(0.0, min(1.0, float(compare) / hi)) * bar_w

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from servicecraft.service.access import viewer_for
-from servicecraft.service.viewer import Viewer
-from servicecraft.store import User
+from servicecraft.service import Session, auth
+from servicecraft.service.policy import Viewer, capabilities, viewer_for
+from servicecraft.service.users import User
 from servicecraft.web.security import csrf_token
 
 
@@ -29,26 +26,24 @@ def db_session(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(db_session)]
 
 
-def password_fingerprint(user: Any) -> str:
-    """A short digest of the password hash, kept in the session.
-
-    The session cookie is self-contained (signed, not stored server-side), so this
-    is what ends every session of a user whose password was changed or reset.
-    """
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
-def log_in(request: Request, user: Any) -> None:
+def log_in(request: Request, session: Session, user: User) -> None:
+    """Start a server-side session: the signed cookie carries only its random token, so
+    logging out (or a password change, or disabling the login) ends it for every copy."""
     request.session.clear()  # a fresh session at login: no fixation of a pre-login one
-    request.session.update({"uid": user.id, "pf": password_fingerprint(user)})
+    request.session["sid"] = auth.start_session(session, user)
     csrf_token(request)
+
+
+def log_out(request: Request, session: Session) -> None:
+    auth.end_session(session, request.session.get("sid"))
+    request.session.clear()
 
 
 @dataclass(slots=True)
 class Current:
     """The logged-in user, their Viewer, and the request's database session."""
 
-    user: Any
+    user: User
     viewer: Viewer
     session: Session
     request: Request
@@ -58,18 +53,16 @@ class Current:
         return {
             "user": self.user,
             "viewer": self.viewer,
+            "can": capabilities(self.viewer),
             "csrf": csrf_token(self.request),
             **values,
         }
 
 
 def current(request: Request, session: DB) -> Current:
-    uid = request.session.get("uid")
-    user = None
-    if isinstance(uid, int):
-        user = session.execute(select(User).where(User.id == uid)).scalar_one_or_none()
-    if user is None or request.session.get("pf") != password_fingerprint(user):
-        request.session.pop("uid", None)
+    user = auth.session_user(session, request.session.get("sid"))
+    if user is None:
+        request.session.pop("sid", None)
         raise LoginRequired
     viewer = viewer_for(user)
     request.state.user = user

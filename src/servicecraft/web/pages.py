@@ -1,6 +1,6 @@
 """Server-rendered dashboard pages.
 
-Each handler asks the service layer (which enforces who may see what, raising
+Each handler asks the service layer (which applies the access policy, raising
 PermissionDenied) and hands the result to `views` to shape it for a template.
 Handlers are plain `def`: the database calls are blocking, so FastAPI runs them
 in its thread pool.
@@ -8,87 +8,132 @@ in its thread pool.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from servicecraft.service import dashboards
-from servicecraft.service.access import landing_path, sees_organisation
-from servicecraft.web import views
+from servicecraft.service.figures import ConversationRow
+from servicecraft.service.policy import (
+    landing_path,
+    may_filter_by_group,
+    may_see_hindrances,
+    may_see_organisation,
+)
+from servicecraft.web import views, voice
+from servicecraft.web.bounds import DateFilter, IdFilter, Page, PathId
 from servicecraft.web.deps import Me
+from servicecraft.web.params import PeriodQuery, search_filters
+from servicecraft.web.render import page
 
 router = APIRouter(include_in_schema=False)
-
-SORT_KEYS = {
-    "name",
-    "conversations",
-    "score",
-    "better_rate",
-    "one_touch",
-    "chasing",
-    "survey_coverage",
-    "csat",
-    *views.SKILLS,
-}
+EXPORT_LIMIT = 100_000  # conversations in one CSV download
+EXPORT_PAGE = 500
 
 
 def _render(me: Me, template: str, **context: Any) -> Response:
-    return me.request.app.state.templates.TemplateResponse(
-        me.request, template, me.context(**context)
-    )
-
-
-def _sort(value: str | None, default: str = "-score") -> str:
-    return value if value and value.lstrip("-") in SORT_KEYS else default
+    return page(me.request, template, me.context(**context))
 
 
 @router.get("/")
-def organisation(me: Me) -> Response:
-    if not sees_organisation(me.viewer):
+def organisation(me: Me, period: PeriodQuery) -> Response:
+    if not may_see_organisation(me.viewer):
         return RedirectResponse(landing_path(me.viewer), status_code=303)
-    data = dashboards.organisation_overview(me.session, me.viewer, weeks=12)
+    data = dashboards.organisation_overview(me.session, me.viewer, period.weeks, period.until)
     return _render(
         me,
         "organisation.html",
         title="Organisation",
         section="organisation",
+        period=period,
+        params=period.query(),
         **views.organisation(data),
     )
 
 
 @router.get("/departments/{department_id}")
-def department(me: Me, department_id: int, sort: str | None = None) -> Response:
-    sort = _sort(sort)
-    data = dashboards.department_detail(me.session, me.viewer, department_id, sort=sort)
-    ctx = views.group(data, "department", sort)
+def department(
+    me: Me,
+    department_id: PathId,
+    period: PeriodQuery,
+    sort: str = "-score",
+    comments: str = "low",
+    only_low: bool = False,
+) -> Response:
+    data = dashboards.department_detail(
+        me.session, me.viewer, department_id, sort, period.weeks, period.until
+    )
     return _render(
-        me, "group.html", section="organisation", sort=sort, params={"sort": sort}, **ctx
+        me,
+        "group.html",
+        section="organisation",
+        sort=sort,
+        period=period,
+        params={"sort": sort, **period.query()},
+        **views.department(data, me.viewer),
+        **voice.group_context(
+            me, department_id=department_id, comments=comments, only_low=only_low
+        ),
     )
 
 
 @router.get("/teams/{team_id}")
-def team(me: Me, team_id: int, sort: str | None = None) -> Response:
-    sort = _sort(sort)
-    data = dashboards.team_detail(me.session, me.viewer, team_id, sort=sort)
-    ctx = views.group(data, "team", sort)
+def team(
+    me: Me,
+    team_id: PathId,
+    period: PeriodQuery,
+    sort: str = "-score",
+    comments: str = "low",
+    only_low: bool = False,
+) -> Response:
+    data = dashboards.team_detail(me.session, me.viewer, team_id, sort, period.weeks, period.until)
+    cited = (
+        dashboards.hindrances(me.session, me.viewer, limit=10, team_id=team_id)
+        if may_see_hindrances(me.viewer)
+        else None
+    )
     return _render(
-        me, "group.html", section="organisation", sort=sort, params={"sort": sort}, **ctx
+        me,
+        "group.html",
+        section="organisation",
+        sort=sort,
+        period=period,
+        params={"sort": sort, **period.query()},
+        **views.team(data, me.viewer, cited),
+        **voice.group_context(me, team_id=team_id, comments=comments, only_low=only_low),
     )
 
 
 @router.get("/people/{person_id}")
-def person(me: Me, person_id: int) -> Response:
-    data = dashboards.person_profile(me.session, me.viewer, person_id)
+def person(
+    me: Me, person_id: PathId, period: PeriodQuery, comments: str = "low", only_low: bool = False
+) -> Response:
+    data = dashboards.person_profile(me.session, me.viewer, person_id, period.weeks, period.until)
     section = "person" if me.viewer.person_id == person_id else "organisation"
-    return _render(me, "person.html", section=section, **views.person(data))
+    return _render(
+        me,
+        "person.html",
+        section=section,
+        period=period,
+        params=period.query(),
+        **views.person(data, me.viewer),
+        **voice.group_context(me, person_id=person_id, comments=comments, only_low=only_low),
+    )
 
 
-@router.get("/conversations/{conversation_id}")
+@router.get("/conversations/{conversation_id:path}")  # ids may contain "/"
 def conversation(me: Me, conversation_id: str, skill: str = "all") -> Response:
     data = dashboards.conversation_detail(me.session, me.viewer, conversation_id)
-    return _render(me, "conversation.html", section="search", **views.conversation(data, skill))
+    return _render(
+        me,
+        "conversation.html",
+        section="search",
+        **views.conversation(data, skill),
+        **voice.conversation_context(me, conversation_id),
+    )
 
 
 @router.get("/hindrances")
@@ -99,22 +144,19 @@ def hindrances(me: Me) -> Response:
     )
 
 
-@router.get("/search")
-def search(
-    me: Me,
-    person_id: Annotated[int | None, Query()] = None,
-    team_id: Annotated[int | None, Query()] = None,
-    department_id: Annotated[int | None, Query()] = None,
-    date_from: Annotated[date | None, Query()] = None,
-    date_to: Annotated[date | None, Query()] = None,
+def _filters(
+    person_id: IdFilter = None,
+    team_id: IdFilter = None,
+    department_id: IdFilter = None,
+    date_from: DateFilter = None,
+    date_to: DateFilter = None,
     skill: Annotated[str | None, Query()] = None,
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     metric: Annotated[str | None, Query()] = None,
     outcome: Annotated[str | None, Query()] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-) -> Response:
-    filters = views.search_filters(
+) -> dict[str, Any]:
+    return search_filters(
         person_id=person_id,
         team_id=team_id,
         department_id=department_id,
@@ -126,15 +168,68 @@ def search(
         metric=metric,
         outcome=outcome,
     )
+
+
+Filters = Annotated[dict[str, Any], Depends(_filters)]
+
+
+@router.get("/search")
+def search(
+    me: Me,
+    filters: Filters,
+    sort: str = "-started_at",
+    page: Page = 1,
+) -> Response:
     result = dashboards.search_conversations(
-        me.session, me.viewer, **filters, page=page, page_size=views.PAGE_SIZE
+        me.session,
+        me.viewer,
+        **filters,
+        sort=sort,
+        page=page,
+        page_size=views.PAGE_SIZE,
+        with_snippets=True,
     )
-    params = {k: ("" if v is None else str(v)) for k, v in views.search_params(filters).items()}
+    options = (
+        dashboards.filter_options(me.session, me.viewer) if may_filter_by_group(me.viewer) else None
+    )
+    params = views.search_params(filters)
     return _render(
         me,
         "search.html",
         title="Conversations",
         section="search",
-        params=params,
-        **views.search(result, me.session, me.viewer, page),
+        params={**params, "sort": sort},
+        filter_params=params,
+        sort=sort,
+        **views.search(result, options),
+    )
+
+
+@router.get("/search.csv")
+def search_csv(me: Me, filters: Filters, sort: str = "-started_at") -> Response:
+    """Every matching conversation the viewer may see (up to EXPORT_LIMIT) as CSV."""
+    first = dashboards.search_conversations(
+        me.session, me.viewer, **filters, sort=sort, page_size=1
+    )  # an unknown sort is refused here, before any byte is sent
+
+    def pages() -> Iterator[Sequence[ConversationRow]]:
+        for number in range(1, EXPORT_LIMIT // EXPORT_PAGE + 1):
+            rows = dashboards.search_conversations(
+                me.session,
+                me.viewer,
+                **filters,
+                sort=sort,
+                page=number,
+                page_size=EXPORT_PAGE,
+                with_snippets=True,
+            ).rows
+            yield rows
+            if len(rows) < EXPORT_PAGE:
+                return
+
+    name = f"conversations-{date.today().isoformat()}.csv"
+    return StreamingResponse(
+        views.csv_lines(pages()) if first.total else iter([views.CSV_HEADER]),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

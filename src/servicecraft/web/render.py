@@ -9,13 +9,17 @@ from html import escape
 from importlib.resources import files
 from itertools import pairwise
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
+from fastapi import Request
+from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
-from servicecraft.model import SKILLS
-from servicecraft.web import charts
+from servicecraft import catalogue
+from servicecraft.model import SKILLS as SKILLS
+from servicecraft.web import cells, charts
+from servicecraft.web.params import WEEK_CHOICES
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +61,7 @@ def highlight(text: str, spans: Sequence[Span]) -> Markup:
     return Markup("".join(out))
 
 
-SKILL_SHORT = {
-    "rapport": "Rapport",
-    "empathy": "Empathy",
-    "respect": "Respect",
-    "ownership": "Owner.",
-    "honesty": "Honesty",
-    "solution": "Solution",
-    "proactivity": "Proact.",
-    "clarity": "Clarity",
-}
+SKILL_SHORT = {s: catalogue.SKILL[s].short for s in SKILLS}
 
 
 def band(score: float | None) -> str:
@@ -103,6 +98,55 @@ def when(value: datetime | date | str | None) -> str:
     return value.isoformat()
 
 
+def measure(value: float | int | None, key: str) -> str:
+    """A measure's value as its kind reads: shares as percentages, CSAT with two decimals."""
+    kind = catalogue.MEASURE[key].kind
+    if kind == "share":
+        return pct(value)
+    if kind == "csat":
+        return num(value, 2)
+    if kind == "rate":
+        return num(value, 1)
+    return num(value)
+
+
+def plural(count: int | None, word: str, words: str | None = None) -> str:
+    """'1 team', '3 teams'."""
+    n = count or 0
+    return f"{n:,} {word if n == 1 else words or word + 's'}"
+
+
+def upper_first(text: str | None) -> str:
+    """'logistics' → 'Logistics', leaving the rest as written ('IT' stays 'IT')."""
+    return text[:1].upper() + text[1:] if text else ""
+
+
+def delta(value: float | None, previous: float | None, key: str) -> Markup:
+    """The change from the previous period, coloured by whether it is good news."""
+    if value is None or previous is None:
+        return Markup('<span class="delta none">no earlier figure</span>')
+    m = catalogue.MEASURE[key]
+    change = value - previous
+    shown = (
+        f"{change * 100:+.0f} pts"
+        if m.kind == "share"
+        else f"{change:+.2f}"
+        if m.kind == "csat"
+        else f"{change:+,.1f}"
+        if m.kind in ("score", "rate")
+        else f"{change:+,.0f}"
+    )
+    good = (
+        "flat"
+        if abs(change) < 1e-9 or m.higher_is_better is None
+        else ("up" if (change > 0) == m.higher_is_better else "down")
+    )
+    return Markup(
+        f'<span class="delta {good}" title="previous period: {escape(measure(previous, key))}">'
+        f"{escape(shown)} vs previous</span>"
+    )
+
+
 def duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"
@@ -124,21 +168,25 @@ def qs(params: Mapping[str, Any], **changes: Any) -> str:
     return "?" + urlencode(merged) if merged else "?"
 
 
-def attr(obj: Any, name: str, default: Any = None) -> Any:
-    """Read a field from a dict or an object alike (service results come in both shapes)."""
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
+def week_labels(weeks: Iterable[date]) -> list[str]:
+    """'02 Mar' for each week's Monday."""
+    return [w.strftime("%d %b") for w in weeks]
 
 
-def week_labels(weeks: Iterable[Any]) -> list[str]:
-    out = []
-    for w in weeks:
-        if isinstance(w, date | datetime):
-            out.append(w.strftime("%d %b"))
-        else:
-            out.append(str(w)[5:10] if len(str(w)) >= 10 else str(w))
-    return out
+def page(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    """A rendered template (the app's Jinja environment) as a response."""
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, template, context, status_code=status_code
+    )
+    return response
+
+
+def url_part(value: Any) -> str:
+    """Percent-encode a value for a URL, '/' included: an id like 'x/../../tokens' must stay
+    one path segment (Jinja's own urlencode filter leaves '/' as it is)."""
+    return quote(str(value), safe="")
 
 
 def make_templates() -> Jinja2Templates:
@@ -148,13 +196,31 @@ def make_templates() -> Jinja2Templates:
     env.autoescape = True
     env.trim_blocks = True
     env.lstrip_blocks = True
-    env.filters.update(pill=pill, pct=pct, num=num, when=when, band=band, duration=duration)
+    env.filters.update(
+        pill=pill,
+        pct=pct,
+        num=num,
+        when=when,
+        band=band,
+        duration=duration,
+        measure=measure,
+        plural=plural,
+        upper_first=upper_first,
+        urlencode=url_part,
+        skill=cells.skill_value,
+        skill_pill=cells.skill_pill,
+        observed_in=cells.observed_in,
+    )
     env.globals.update(
         charts=charts,
         qs=qs,
-        attr=attr,
         SKILLS=SKILLS,
         SKILL_SHORT=SKILL_SHORT,
+        MEASURE=catalogue.MEASURE,
+        SKILL=catalogue.SKILL,
+        delta=delta,
+        WEEK_CHOICES=WEEK_CHOICES,
+        SURVEY_RANGES=catalogue.SURVEY_RANGES,
         highlight=highlight,
         week_labels=week_labels,
     )

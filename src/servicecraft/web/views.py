@@ -1,227 +1,228 @@
-"""Shape service results for templates and API responses.
+"""Page shapes: the service's results turned into what a template shows.
 
-The service layer returns plain data (documented in docs/web-needs.md); this
-module turns it into what a page shows: chart markup, breadcrumbs, evidence
-spans, and the API's JSON. Access checks are not done here: the service already
-refused or filtered.
+Chart markup, breadcrumbs, table rows, evidence spans. The service has already
+refused or filtered by the access policy; nothing here decides who sees what.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
+from servicecraft import catalogue
+from servicecraft.service.figures import (
+    ConversationDetail,
+    ConversationRow,
+    DepartmentDetail,
+    FilterOptions,
+    Hindrances,
+    Overview,
+    PersonProfile,
+    SearchPage,
+    Stats,
+    TeamDetail,
+)
+from servicecraft.service.policy import Viewer, may_see_department, may_see_team
 from servicecraft.web import charts
-from servicecraft.web.render import SKILLS, Span, attr, highlight, week_labels
+from servicecraft.web.render import SKILLS, Span, highlight, week_labels
 
 PAGE_SIZE = 50
-METRICS = {
-    "not_one_touch": "Not one-touch",
-    "chased": "Customer chased",
-    "handoff": "Handed off",
-    "hindrance": "Hindrance cited",
+TREND_FIELDS = {
+    "score_trend": "score",
+    "better_trend": "better_rate",
+    "one_touch_trend": "one_touch",
+    "chasing_trend": "chasing",
+    "coverage_trend": "survey_coverage",
+    "csat_trend": "csat",
 }
-OUTCOMES = {
-    "unresolved": "Likely unresolved",
-    "dissatisfied": "Likely dissatisfied",
-}
+ROW_FIELDS = (
+    "conversations",
+    "score",
+    "better_rate",
+    "one_touch",
+    "chasing",
+    "chasers_per_100",
+    "survey_coverage",
+    "csat",
+)
 
 
-def _weekly(block: Any, field: str) -> list[Any]:
-    return [attr(w, field) for w in attr(block, "weekly", []) or []]
+def _weekly(block: Stats, field: str) -> list[Any]:
+    return [getattr(w, field) for w in block.weekly]
 
 
-def _stats_row(item: Any, href: str, sub: str | None = None) -> dict[str, Any]:
-    row = {
-        k: attr(item, k)
-        for k in (
-            "id",
-            "name",
-            "conversations",
-            "score",
-            "better_rate",
-            "one_touch",
-            "chasing",
-            "survey_coverage",
-            "csat",
-        )
-    }
-    row["skills"] = attr(item, "skills") or {}
-    row["href"] = href
-    row["sub"] = sub
-    row["score_trend"] = _weekly(item, "score")
-    return row
-
-
-def _trends(block: Any) -> dict[str, Any]:
-    out = {
-        k: attr(block, k)
-        for k in (
-            "conversations",
-            "score",
-            "better_rate",
-            "one_touch",
-            "chasing",
-            "survey_coverage",
-            "csat",
-        )
-    }
-    out["skills"] = attr(block, "skills") or {}
-    for key, field in (
-        ("score_trend", "score"),
-        ("better_trend", "better_rate"),
-        ("one_touch_trend", "one_touch"),
-        ("chasing_trend", "chasing"),
-        ("coverage_trend", "survey_coverage"),
-        ("csat_trend", "csat"),
-    ):
+def _figures(block: Stats) -> dict[str, Any]:
+    """A block's figures and its weekly series, by the names the templates use."""
+    out: dict[str, Any] = {k: getattr(block, k) for k in ROW_FIELDS}
+    out["skills"] = dict(block.skills)
+    out["observed"] = dict(block.observed)  # per skill: conversations where it was observed
+    out["coverage"] = dict(block.coverage)  # and their share of all conversations
+    for key, field in TREND_FIELDS.items():
         out[key] = _weekly(block, field)
+    before = block.previous
+    out["previous"] = {k: getattr(before, k) for k in ROW_FIELDS} if before else None
     return out
 
 
-def organisation(data: Any) -> dict[str, Any]:
-    weeks = week_labels(attr(data, "weeks", []))
-    departments = []
-    for d in attr(data, "departments", []):
-        item = _trends(d)
-        item.update(
-            id=attr(d, "id"), name=attr(d, "name"), teams=attr(d, "teams"), people=attr(d, "people")
-        )
-        departments.append(item)
+def _row(item: Stats, ident: int, name: str, href: str, sub: str | None = None) -> dict[str, Any]:
+    return {**_figures(item), "id": ident, "name": name, "href": href, "sub": sub}
+
+
+def organisation(data: Overview) -> dict[str, Any]:
+    weeks = week_labels(data.weeks)
+    departments = [
+        {**_figures(d), "id": d.id, "name": d.name, "teams": d.teams, "people": d.people}
+        for d in data.departments
+    ]
     series = {d["name"]: d["score_trend"] for d in departments}
     chart = charts.line_chart(
-        series, weeks, title="Quality score by department", lo=None, hi=None, width=1100, height=260
+        series, weeks, title="Quality score by department", lo=0, hi=100, width=1100, height=260
     )
     return {
         "weeks": weeks,
-        "totals": _trends(attr(data, "totals", {})),
+        "totals": _figures(data.totals),
         "departments": departments,
         "score_chart": chart,
     }
 
 
-def _sort_rows(rows: list[dict[str, Any]], sort: str) -> list[dict[str, Any]]:
-    """Sort in the web layer too, so every column sorts whatever the query ordered by."""
-    key = sort.lstrip("-")
-    reverse = sort.startswith("-")
-
-    def value(r: dict[str, Any]) -> Any:
-        v = r["skills"].get(key) if key in SKILLS else r.get(key)
-        if key == "name":
-            return (0, str(v or "").lower())
-        # Missing values always sort last, whichever the direction.
-        return (0, v) if v is not None else (1, 0)
-
-    present = [r for r in rows if value(r)[0] == 0]
-    missing = [r for r in rows if value(r)[0] == 1]
-    return sorted(present, key=value, reverse=reverse) + missing
+def _crumbs(viewer: Viewer, department: tuple[int, str] | None) -> list[dict[str, Any]]:
+    """The trail above a page: only links the viewer may follow."""
+    crumbs: list[dict[str, Any]] = []
+    if viewer.sees_everything:
+        crumbs.append({"href": "/", "name": "Organisation"})
+    if department is not None and may_see_department(viewer, department[0]):
+        crumbs.append({"href": f"/departments/{department[0]}", "name": department[1]})
+    return crumbs
 
 
-def group(data: Any, kind: str, sort: str) -> dict[str, Any]:
-    entity = attr(data, kind)
-    weeks = week_labels(attr(data, "weeks", []))
-    crumbs = [{"href": "/", "name": "Organisation"}]
-    tables = []
-    if kind == "department":
-        teams = [_stats_row(t, f"/teams/{attr(t, 'id')}") for t in attr(data, "teams", [])]
-        tables.append(
-            {
-                "key": "teams",
-                "title": "Teams",
-                "name_label": "Team",
-                "rows": _sort_rows(teams, sort),
-            }
-        )
-    else:
-        crumbs.append(
-            {
-                "href": f"/departments/{attr(entity, 'department_id')}",
-                "name": attr(entity, "department_name"),
-            }
-        )
-    people = [
-        _stats_row(
-            p, f"/people/{attr(p, 'id')}", attr(p, "team_name") if kind == "department" else None
-        )
-        for p in attr(data, "people", [])
-    ]
-    tables.append(
-        {
-            "key": "people",
-            "title": "People",
-            "name_label": "Person",
-            "rows": _sort_rows(people, sort),
-        }
+def department(data: DepartmentDetail, viewer: Viewer) -> dict[str, Any]:
+    teams = [_row(t, t.id, t.name, f"/teams/{t.id}") for t in data.teams]
+    people = [_row(p, p.id, p.name, f"/people/{p.id}", p.team_name) for p in data.people]
+    return _group(
+        data.department.id,
+        data.department.name,
+        "department",
+        _crumbs(viewer, None),
+        data.weeks,
+        data.totals,
+        [
+            {"key": "teams", "title": "Teams", "name_label": "Team", "rows": teams},
+            {"key": "people", "title": "People", "name_label": "Person", "rows": people},
+        ],
     )
+
+
+def team(data: TeamDetail, viewer: Viewer, cited: Hindrances | None) -> dict[str, Any]:
+    t = data.team
+    people = [_row(p, p.id, p.name, f"/people/{p.id}") for p in data.people]
+    labels = week_labels(data.weeks)
+    extra: dict[str, Any] = {
+        "trend_chart": charts.line_chart(
+            {t.name: _weekly(data.totals, "score")},
+            labels,
+            title=f"{t.name}: quality score per week",
+            lo=0,
+            hi=100,
+            width=600,
+            height=236,
+        ),
+        "histogram": None,
+        "team_hindrances": cited.groups if cited is not None else None,
+    }
+    if data.histogram is not None and any(data.histogram.team):
+        extra["histogram"] = charts.histogram(
+            list(data.histogram.team),
+            None,
+            edges=list(data.histogram.edges),
+            title=f"{t.name}: conversations by score",
+            width=600,
+            height=236,
+        )
+    return extra | _group(
+        t.id,
+        t.name,
+        "team",
+        _crumbs(viewer, (t.department_id, t.department_name)),
+        data.weeks,
+        data.totals,
+        [{"key": "people", "title": "People", "name_label": "Person", "rows": people}],
+    )
+
+
+def _group(
+    ident: int,
+    name: str,
+    kind: str,
+    crumbs: list[dict[str, Any]],
+    weeks: Sequence[date],
+    totals: Stats,
+    tables: list[dict[str, Any]],
+) -> dict[str, Any]:
     return {
-        "entity": {"id": attr(entity, "id"), "name": attr(entity, "name")},
+        "entity": {"id": ident, "name": name},
         "kind": kind,
-        "title": attr(entity, "name"),
+        "title": name,
         "crumbs": crumbs,
-        "weeks": weeks,
-        "totals": _trends(attr(data, "totals", {})),
+        "weeks": week_labels(weeks),
+        "totals": _figures(totals),
         "tables": tables,
     }
 
 
-def person(data: Any) -> dict[str, Any]:
-    p = attr(data, "person")
-    totals, team_totals = attr(data, "totals", {}), attr(data, "team_totals", {})
-    weeks = week_labels(attr(data, "weeks", []))
-    name = attr(p, "name")
-    skills, team_skills = attr(totals, "skills") or {}, attr(team_totals, "skills") or {}
+def person(data: PersonProfile, viewer: Viewer) -> dict[str, Any]:
+    p = data.person
+    name = p.name
+    skills, team_skills = data.totals.skills, data.team_totals.skills
     skill_chart = charts.hbar_chart(
         [(s, skills.get(s), team_skills.get(s)) for s in SKILLS],
         title=f"{name}: score per skill, with the team average",
         width=600,
         row_height=28,
     )
-    hist = attr(data, "histogram") or {}
-    team_counts = attr(hist, "team") or []
-    team_total = sum(team_counts) or 1
+    team_total = sum(data.histogram.team) or 1
     histogram = charts.histogram(
-        attr(hist, "person") or [0] * 10,
-        [c / team_total for c in team_counts] or None,
-        edges=attr(hist, "edges"),
+        list(data.histogram.person),
+        [c / team_total for c in data.histogram.team] or None,
+        edges=list(data.histogram.edges),
         title=f"{name}: conversation scores vs team",
         width=600,
         height=236,
     )
     trend = charts.line_chart(
-        {name: _weekly(totals, "score"), "team average": _weekly(team_totals, "score")},
-        weeks,
+        {name: _weekly(data.totals, "score"), "team average": _weekly(data.team_totals, "score")},
+        week_labels(data.weeks),
         title=f"{name}: quality score per week",
-        lo=None,
-        hi=None,
+        lo=0,
+        hi=100,
         width=600,
         height=236,
     )
-    crumbs = [{"href": "/", "name": "Organisation"}]
-    if attr(p, "department_id") is not None:
-        crumbs.append(
-            {"href": f"/departments/{attr(p, 'department_id')}", "name": attr(p, "department_name")}
-        )
-    if attr(p, "team_id") is not None:
-        crumbs.append({"href": f"/teams/{attr(p, 'team_id')}", "name": attr(p, "team_name")})
-    subtitle = " · ".join(str(x) for x in (attr(p, "team_name"), attr(p, "department_name")) if x)
+    crumbs = _crumbs(viewer, (p.department_id, p.department_name))
+    if may_see_team(viewer, p.team_id, p.department_id):
+        crumbs.append({"href": f"/teams/{p.team_id}", "name": p.team_name})
     return {
-        "person": {"id": attr(p, "id"), "name": name, "subtitle": subtitle},
+        "person": {"id": p.id, "name": name, "subtitle": f"{p.team_name} · {p.department_name}"},
         "title": name,
         "crumbs": crumbs,
-        "totals": _trends(totals),
-        "team_totals": _trends(team_totals),
+        "totals": _figures(data.totals),
+        "team_totals": _figures(data.team_totals),
         "skill_chart": skill_chart,
         "histogram": histogram,
         "trend_chart": trend,
-        "weakest": attr(data, "weakest", []),
-        "best": attr(data, "best", []),
-        "recent": attr(data, "recent", []),
+        "weakest": data.weakest,
+        "too_rare": data.too_rare,
+        "best": data.best,
+        "recent": data.recent,
     }
 
 
-def conversation(data: Any, selected: str) -> dict[str, Any]:
-    convo = attr(data, "conversation") or {}
-    card = attr(data, "scorecard") or {}
+def conversation(data: ConversationDetail, selected: str) -> dict[str, Any]:
+    convo = data.conversation
+    card = data.scorecard
     skills = card.get("skills", {})
     if selected != "all" and selected not in skills:
         selected = "all"
@@ -229,7 +230,10 @@ def conversation(data: Any, selected: str) -> dict[str, Any]:
     for sid, info in skills.items():
         if selected in ("all", sid):
             evidence += [{**e, "skill": sid} for e in info.get("evidence", [])]
-    evidence.sort(key=lambda e: (e["message"], e["start"]))
+    # What hurt first, then what helped, each by how many points it moved the skill.
+    evidence.sort(
+        key=lambda e: (e["effect"] != "-", -abs(e.get("weight") or 0), e["message"], e["start"])
+    )
     for i, e in enumerate(evidence, 1):
         e["number"] = i
     by_message: dict[int, list[Span]] = {}
@@ -237,39 +241,37 @@ def conversation(data: Any, selected: str) -> dict[str, Any]:
         by_message.setdefault(e["message"], []).append(
             Span(e["start"], e["end"], e["effect"], f"{e['skill']}: {e['reason']}", e["number"])
         )
-    messages = []
-    for i, m in enumerate(convo.get("messages", [])):
-        messages.append(
-            {
-                "index": i,
-                "role": m.get("role", "customer"),
-                "author": m.get("author"),
-                "department": m.get("department"),
-                "at": m.get("at"),
-                "html": highlight(m.get("text", ""), by_message.get(i, [])),
-            }
-        )
+    messages = [
+        {
+            "index": i,
+            "role": m.get("role", "customer"),
+            "author": m.get("author"),
+            "department": m.get("department"),
+            "at": m.get("at"),
+            "html": highlight(m.get("text", ""), by_message.get(i, [])),
+        }
+        for i, m in enumerate(convo.get("messages", []))
+    ]
     chart = charts.hbar_chart(
         [(s, (skills.get(s) or {}).get("score"), None) for s in skills],
         title="Skill scores in this conversation",
         width=300,
     )
     crumbs = []
-    if attr(data, "person_id") is not None:
-        crumbs.append(
-            {"href": f"/people/{attr(data, 'person_id')}", "name": attr(data, "person_name")}
-        )
+    if data.person_id is not None:
+        crumbs.append({"href": f"/people/{data.person_id}", "name": data.person_name})
     cid = convo.get("id") or card.get("id")
     meta = {
         "id": cid,
         "channel": convo.get("channel"),
         "survey": convo.get("survey"),
-        "agent": attr(data, "person_name") or card.get("agent"),
-        "started_at": attr(data, "started_at"),
+        "agent": data.person_name or card.get("agent"),
+        "started_at": data.started_at,
     }
     return {
         "convo": meta,
         "card": card,
+        "outcomes": outcomes(card.get("outcomes") or {}),
         "messages": messages,
         "evidence": evidence,
         "selected": selected,
@@ -279,137 +281,147 @@ def conversation(data: Any, selected: str) -> dict[str, Any]:
     }
 
 
-def hindrances(data: Any) -> dict[str, Any]:
-    groups = list(attr(data, "groups", []))
-    top = groups[:10]
+def outcomes(found: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each predicted outcome with its scale, a word for where it falls, and its definition."""
+    low, high = catalogue.OUTCOME_RANGE
+    out = []
+    for key, value in found.items():
+        expected = value.get("expected") if isinstance(value, dict) else value
+        if not isinstance(expected, int | float):
+            continue
+        label, meaning = catalogue.OUTCOMES.get(key, (catalogue.label(key), ""))
+        out.append(
+            {
+                "key": key,
+                "label": label,
+                "definition": meaning,
+                "expected": float(expected),
+                "verdict": _verdict(float(expected)),
+                "position": max(0.0, min(1.0, (float(expected) - low) / (high - low))),
+                "low": low,
+                "high": high,
+            }
+        )
+    return out
+
+
+def _verdict(expected: float) -> str:
+    if expected <= -1:
+        return "very likely not"
+    if expected < -0.25:
+        return "leans no"
+    if expected <= 0.25:
+        return "uncertain"
+    return "leans yes" if expected < 1 else "very likely"
+
+
+def _label(text: str, limit: int = 44) -> str:
+    """A chart label: whole words up to ``limit`` characters, with an ellipsis if cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def hindrances(data: Hindrances) -> dict[str, Any]:
+    # The chart counts what was said across departments: one bar per phrase, not per department.
+    merged: dict[str, list[Any]] = {}
+    for g in data.groups:
+        entry = merged.setdefault(g.key, [g.text, 0])
+        entry[1] += g.count
+    top = sorted(merged.values(), key=lambda e: -e[1])[:10]
     chart = (
         charts.hbar_chart(
-            [(str(attr(g, "text"))[:14], attr(g, "count"), None) for g in top],
-            title="Most cited hindrances",
-            hi=max([attr(g, "count") or 0 for g in top] + [1]),
+            [(_label(text), count, None) for text, count in top],
+            title="Most cited hindrances, all departments together",
+            hi=max([count for _, count in top] + [1]),
+            width=820,
+            label_width=340,
+            bands=False,
         )
         if top
         else None
     )
     return {
-        "total": attr(data, "total", 0),
-        "by_kind": attr(data, "by_kind") or {},
-        "groups": groups,
+        "total": data.total,
+        "by_kind": dict(data.by_kind),
+        "groups": data.groups,
         "chart": chart,
     }
 
 
-def search_filters(**values: Any) -> dict[str, Any]:
-    """Validated filters: unknown skill/metric/outcome names are dropped, not passed on."""
-    if values.get("skill") not in SKILLS:
-        values["skill"] = None
-    if values.get("metric") not in METRICS:
-        values["metric"] = None
-    if values.get("outcome") not in OUTCOMES:
-        values["outcome"] = None
-    return values
-
-
-def search_params(filters: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in filters.items()}
-
-
-def search(result: Any, session: Any, viewer: Any, page: int) -> dict[str, Any]:
-    total = int(attr(result, "total", 0) or 0)
-    from servicecraft.service import dashboards
-
-    options = dashboards.filter_options(session, viewer) if viewer.role != "agent" else {}
+def search_params(filters: dict[str, Any]) -> dict[str, str]:
+    """The filters as the query string carries them (for the form, the pager and sorting)."""
     return {
-        "rows": attr(result, "rows", []),
-        "total": total,
-        "page": page,
-        "pages": max(1, -(-total // PAGE_SIZE)),
-        "options": options,
-        "metric_options": list(METRICS.items()),
-        "outcome_options": list(OUTCOMES.items()),
+        k: ("" if v is None else v.isoformat() if isinstance(v, date) else str(v))
+        for k, v in filters.items()
     }
 
 
-# --- API shapes ---------------------------------------------------------------------------
-
-
-def _row_meta(row: Any) -> dict[str, Any]:
-    started = attr(row, "started_at")
+def search(result: SearchPage, options: FilterOptions | None) -> dict[str, Any]:
     return {
-        "started_at": started.isoformat() if hasattr(started, "isoformat") else started,
-        "person_id": attr(row, "person_id"),
-        "person": attr(row, "person_name"),
-        "team": attr(row, "team_name"),
+        "rows": result.rows,
+        "total": result.total,
+        "page": result.page,
+        "pages": max(1, -(-result.total // PAGE_SIZE)),
+        "options": options or {},
+        "metric_options": list(catalogue.METRIC_FILTERS.items()),
+        "outcome_options": list(catalogue.OUTCOME_FILTERS.items()),
     }
 
 
-def api_page(result: Any, page: int, page_size: int) -> dict[str, Any]:
-    items = []
-    for row in attr(result, "rows", []):
-        card = dict(attr(row, "scorecard") or {})
-        card["conversation"] = _row_meta(row)
-        items.append(card)
-    return {
-        "page": page,
-        "page_size": page_size,
-        "total": int(attr(result, "total", 0) or 0),
-        "items": items,
-    }
+CSV_COLUMNS = (
+    "id",
+    "started_at",
+    "channel",
+    "agent",
+    "team",
+    "score",
+    *SKILLS,
+    "one_touch",
+    "handoffs",
+    "chasers",
+    "csat",
+    "predicted_resolution",
+    "opening",
+)
 
 
-def api_conversation(data: Any) -> dict[str, Any]:
-    card = dict(attr(data, "scorecard") or {})
-    card["conversation"] = {**(attr(data, "conversation") or {}), **_row_meta(data)}
-    return card
+def _csv_line(values: Sequence[Any]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(["" if v is None else v for v in values])
+    return buffer.getvalue()
 
 
-def _summary(entity: Any, totals: Any, weeks: list[Any]) -> dict[str, Any]:
-    weekly = []
-    for wk, w in zip(weeks, attr(totals, "weekly", []) or [], strict=False):
-        weekly.append(
-            {
-                "week": wk.isoformat() if hasattr(wk, "isoformat") else wk,
-                "conversations": attr(w, "conversations"),
-                "score": attr(w, "score"),
-            }
-        )
-    return {
-        "id": attr(entity, "id"),
-        "name": attr(entity, "name"),
-        "conversations": attr(totals, "conversations") or 0,
-        "score": attr(totals, "score"),
-        "skills": attr(totals, "skills") or {},
-        "metrics": {
-            k: attr(totals, k)
-            for k in ("better_rate", "one_touch", "chasing", "survey_coverage", "csat")
-        },
-        "weeks": weekly,
-    }
+CSV_HEADER = _csv_line(CSV_COLUMNS)
 
 
-def api_person_summary(data: Any) -> dict[str, Any]:
-    return _summary(attr(data, "person"), attr(data, "totals", {}), attr(data, "weeks", []))
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
-def api_team_summary(data: Any) -> dict[str, Any]:
-    return _summary(attr(data, "team"), attr(data, "totals", {}), attr(data, "weeks", []))
-
-
-def run_import(db: Any, data: bytes) -> dict[str, Any]:
-    from servicecraft.service.importing import import_jsonl_bytes
-
-    result = import_jsonl_bytes(db, data)
-    rejections = []
-    for r in attr(result, "rejections", []) or []:
-        loc = str(attr(r, "location", ""))
-        line = (
-            int(loc.split()[-1]) if loc.split() and loc.split()[-1].isdigit() else attr(r, "line")
-        )
-        rejections.append({"line": line, "reason": str(attr(r, "reason", r))})
-    return {
-        "imported": int(attr(result, "imported", 0) or 0),
-        "updated": int(attr(result, "updated", 0) or 0),
-        "skipped": int(attr(result, "skipped", 0) or 0),
-        "rejected": len(rejections),
-        "rejections": rejections,
-    }
+def csv_lines(pages: Iterable[Sequence[ConversationRow]]) -> Iterator[str]:
+    """The CSV download, a page of rows at a time: a header, then one line per conversation."""
+    yield CSV_HEADER
+    for rows in pages:
+        for r in rows:
+            yield _csv_line(
+                (
+                    r.id,
+                    r.started_at.isoformat() if r.started_at else None,
+                    r.channel,
+                    r.person_name,
+                    r.team_name,
+                    _rounded(r.score),
+                    *(
+                        None if r.skills.get(s) is None else round(r.skills[s] or 0, 1)
+                        for s in SKILLS
+                    ),
+                    "yes" if r.one_touch else "no",
+                    r.handoffs,
+                    r.chasers,
+                    r.csat,
+                    None if r.predicted_resolution is None else round(r.predicted_resolution, 2),
+                    r.snippet,
+                )
+            )

@@ -15,9 +15,18 @@ branch_labels = None
 depends_on = None
 
 # Spelled out here rather than imported: a migration stays as it was written.
-SKILLS = ("rapport", "empathy", "respect", "ownership", "honesty", "solution", "proactivity")
+SKILLS: tuple[str, ...] = ("rapport", "empathy", "respect", "ownership", "honesty", "solution")
+SKILLS += ("proactivity",)
 SKILLS += ("clarity",)
-COUNTS = ("conversations", "scored", "above", "one_touch", "chased", "chasers", "handoffs")
+COUNTS: tuple[str, ...] = (
+    "conversations",
+    "scored",
+    "above",
+    "one_touch",
+    "chased",
+    "chasers",
+    "handoffs",
+)
 COUNTS += ("surveyed",)
 SUMS = ("score_sum", "score_squares", "csat_sum")
 
