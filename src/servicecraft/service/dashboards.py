@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.orm import Session
 
 from servicecraft import catalogue
+from servicecraft.service.cache import by_data_version
 from servicecraft.service.figures import (
     DepartmentDetail,
     DepartmentStats,
@@ -210,6 +211,7 @@ def _sum_groups(groups: Iterable[_Group]) -> _Group:
     return everything
 
 
+@by_data_version
 def organisation_overview(
     session: Session, viewer: Viewer, weeks: int = 12, until: date | None = None
 ) -> Overview:
@@ -275,6 +277,7 @@ def _people(
     ]
 
 
+@by_data_version
 def department_detail(
     session: Session,
     viewer: Viewer,
@@ -317,6 +320,7 @@ def department_detail(
     )
 
 
+@by_data_version
 def team_detail(
     session: Session,
     viewer: Viewer,
@@ -355,6 +359,7 @@ def team_detail(
     )
 
 
+@by_data_version
 def person_profile(
     session: Session, viewer: Viewer, person_id: int, weeks: int = 12, until: date | None = None
 ) -> PersonProfile:
