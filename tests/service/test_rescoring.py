@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from servicecraft.cli import main
 from servicecraft.engine import Engine
 from servicecraft.importers import conversation_from_dict, sample_path
+from servicecraft.service.cache import data_version
 from servicecraft.service.importing import import_files
 from servicecraft.service.provenance import scored_with
 from servicecraft.service.rescoring import RescoreReport, rescore
@@ -87,7 +88,11 @@ def test_rescore_restores_what_a_fresh_import_stores(database_url: str, sample: 
 
         make_stale(db)
         assert snapshot(db) != fresh
+        with db.session() as s:
+            version = data_version(s)
         report = rescore(db, engine=RULES, batch_size=7)
+        with db.session() as s:
+            assert data_version(s) > version  # cached dashboard figures are dropped
         assert (report.stale, report.rescored, report.up_to_date, report.failed) == (60, 60, 0, 0)
         assert snapshot(db) == fresh  # columns, scorecards, hindrances and weekly stats
 
