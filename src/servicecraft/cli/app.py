@@ -61,13 +61,6 @@ db_option = click.option(
     help="Conversations per transaction.",
 )
 @click.option(
-    "--csv-column",
-    "csv_columns",
-    multiple=True,
-    metavar="FIELD=HEADER",
-    help="CSV header name for a field, e.g. role=speaker.",
-)
-@click.option(
     "--survey-links",
     type=click.Path(dir_okay=False, writable=True),
     help="Create a survey link for each new conversation; write them here as CSV.",
@@ -77,14 +70,21 @@ db_option = click.option(
     envvar="SERVICECRAFT_BASE_URL",
     help="The app's public address for --survey-links (or $SERVICECRAFT_BASE_URL).",
 )
+@click.option(
+    "--csv-column",
+    "csv_columns",
+    multiple=True,
+    metavar="FIELD=HEADER",
+    help="CSV header name for a field, e.g. role=speaker.",
+)
 def import_command(
     files: tuple[str, ...],
     fmt: str | None,
     url: str | None,
     batch_size: int,
-    csv_columns: tuple[str, ...],
     survey_links: str | None,
     base_url: str | None,
+    csv_columns: tuple[str, ...],
 ) -> None:
     """Score FILES and store them; re-importing the same file adds nothing."""
     from servicecraft.cli.score import InputError, check_inputs, parse_csv_columns, source_error

@@ -78,19 +78,21 @@ def calibrate_command(
         (rejected if isinstance(item, Rejection) else conversations).append(item)  # type: ignore[arg-type]
     known = {c.id for c in conversations}
     reviews: list[Review] = []
-    for item in _numbered(reviews_path):
-        if isinstance(item, Rejection):
-            rejected.append(item)
-        elif item[1].conversation_id not in known:
+    for numbered in _numbered(reviews_path):
+        if isinstance(numbered, Rejection):
+            rejected.append(numbered)
+            continue
+        number, review = numbered
+        if review.conversation_id not in known:
             rejected.append(
                 Rejection(
                     str(reviews_path),
-                    f"line {item[0]}",
-                    f"unknown conversation {item[1].conversation_id!r} (not in the inputs)",
+                    f"line {number}",
+                    f"unknown conversation {review.conversation_id!r} (not in the inputs)",
                 )
             )
         else:
-            reviews.append(item[1])
+            reviews.append(review)
     for r in rejected[:SHOWN_REJECTIONS]:
         click.echo(f"rejected {r}", err=True)
     if len(rejected) > SHOWN_REJECTIONS:

@@ -46,12 +46,12 @@ __all__ = [
     "sample_path",
 ]
 
-NO_MESSAGES = "the conversation has no messages; it needs at least one to be scored"
 # Scoring time grows with the text (linearly), so one pasted log or mail archive must not
 # stall an import or an API worker: longer conversations are rejected with this reason.
 # At this size a conversation scores in about a second (docs/formats.md).
 MAX_CONVERSATION_CHARS = 500_000
 
+NO_MESSAGES = "the conversation has no messages; it needs at least one to be scored"
 _PARSERS: dict[str, Callable[[RawRecord], Conversation | Rejection]] = {
     "jsonl": parse_jsonl,
     "csv": parse_csv,
@@ -95,9 +95,6 @@ def parse_raw(raw: RawRecord) -> Conversation | Rejection:
     except Exception as exc:  # a parser bug must cost one record, not the whole import
         return Rejection(raw.source, raw.location, f"cannot parse: {type(exc).__name__}: {exc}")
     if isinstance(parsed, Conversation):
-        if not parsed.messages:
-            # Accepted, it would be stored with every score empty and count in no figure.
-            return Rejection(raw.source, raw.location, NO_MESSAGES)
         size = sum(len(m.text) for m in parsed.messages)
         if size > MAX_CONVERSATION_CHARS:
             return Rejection(
@@ -107,6 +104,9 @@ def parse_raw(raw: RawRecord) -> Conversation | Rejection:
                 f"{MAX_CONVERSATION_CHARS:,} are scored (split it, or shorten "
                 "its longest messages)",
             )
+    if isinstance(parsed, Conversation) and not parsed.messages:
+        # Accepted, it would be stored with every score empty and count in no figure.
+        return Rejection(raw.source, raw.location, NO_MESSAGES)
     return parsed
 
 

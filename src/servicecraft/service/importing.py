@@ -24,13 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from servicecraft.engine import Engine
-from servicecraft.importers import (
-    CsvColumns,
-    RawRecord,
-    conversation_to_dict,
-    iter_raw,
-    parse_raw,
-)
+from servicecraft.importers import CsvColumns, RawRecord, conversation_to_dict, iter_raw, parse_raw
 from servicecraft.model import Conversation, Rejection, Scorecard
 from servicecraft.serialize import scorecard_to_dict
 from servicecraft.service.provenance import scored_with
@@ -347,8 +341,6 @@ def write_scored(
     people: People,
     stored: bool,
 ) -> ConversationRow:
-    """Insert (or, when ``stored``, update in place) one scored conversation: its row,
-    documents and hindrances; the caller refreshes the weekly aggregates."""
     person_id, team_id, department_id = people.resolve(
         card.agent, _department_of(conversation, card.agent)
     )
