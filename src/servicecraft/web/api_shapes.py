@@ -35,12 +35,25 @@ class ImportRejection(BaseModel):
     reason: str = Field(examples=["line 3: not valid JSON"])
 
 
+class SurveyLinkOut(BaseModel):
+    conversation_id: str
+    customer: str | None = Field(
+        description="the customer's name or address, as the source gave it"
+    )
+    link: str = Field(description="single use, shown once")
+
+
 class ImportResult(BaseModel):
     imported: int = Field(description="new conversations scored and stored")
     updated: int = Field(description="stored before with other content: scored again, replaced")
     skipped: int = Field(description="stored before with the same content: nothing added")
-    rejected: int = Field(description="lines that could not be read; see rejections")
+    unchanged: int = Field(description="the same as skipped")
+    rejected: int = Field(description="lines that could not be read or stored; see rejections")
+    read: int = Field(description="lines read: imported + updated + unchanged + rejected")
     rejections: list[ImportRejection]
+    survey_links: list[SurveyLinkOut] | None = Field(
+        None, description="with ?survey_links=true: a link for each new conversation (shown once)"
+    )
 
 
 class Week(BaseModel):
@@ -54,7 +67,16 @@ class Summary(BaseModel):
     name: str
     conversations: int = Field(description="conversations in the period")
     score: float | None = Field(description="mean quality score, 0..100; null: none scored")
-    skills: dict[str, float | None] = Field(description="mean score per skill, 0..100")
+    skills: dict[str, float | None] = Field(
+        description="mean score per skill over the conversations where it was observed, 0..100; "
+        "null: never observed"
+    )
+    observed: dict[str, int] = Field(
+        description="per skill, the conversations where it was observed"
+    )
+    coverage: dict[str, float | None] = Field(
+        description="per skill, the share (0..1) of the conversations where it was observed"
+    )
     metrics: dict[str, float | None] = Field(
         description="better_rate, one_touch, chasing, survey_coverage: shares 0..1; "
         "chasers_per_100; csat: mean 1..5 (see the measures in docs/web.md)"
@@ -108,6 +130,8 @@ def summary(entity_id: int, name: str, totals: Stats, weeks: tuple[date, ...]) -
         "conversations": totals.conversations,
         "score": totals.score,
         "skills": dict(totals.skills),
+        "observed": dict(totals.observed),
+        "coverage": dict(totals.coverage),
         "metrics": {key: getattr(totals, key) for key in _METRICS},
         "weeks": [
             {"week": week, "conversations": w.conversations, "score": w.score}
@@ -127,6 +151,8 @@ def import_result(report: ImportReport) -> dict[str, Any]:
         "imported": report.imported,
         "updated": report.updated,
         "skipped": report.skipped,
+        "unchanged": report.unchanged,
         "rejected": len(rejections),
+        "read": report.read,
         "rejections": rejections,
     }
