@@ -4,8 +4,8 @@ Each sentence becomes the mean of static word-piece vectors distilled from the f
 all-MiniLM-L6-v2 (``servicecraft.training.static``), which carries meaning across wordings,
 plus a few shape features a bag of vectors cannot see (a negation, a question, a number,
 "I'll") and its hashed words and word pairs, which carry what the vectors blur. Small
-logistic heads read it: empathy, ownership, a straight answer, proactivity, a solution, respect, a handoff (agent
-sentences) and distress (customer sentences). They are trained on labelled examples written
+logistic heads read it: empathy, ownership, a straight answer, proactivity, a solution,
+respect, a handoff (agent sentences) and distress (customer sentences). They are trained on labelled examples written
 for this project (``servicecraft/training/examples``) by ``servicecraft models build``; the
 weights ship in ``weights/detectors.npz``. Inference is NumPy alone, at the fast tier's speed.
 
@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -160,7 +161,7 @@ def _extras(lowered: str, words: list[str]) -> list[float]:
 
 def hashed(words: Sequence[str]) -> list[int]:
     """Buckets of the text's words and word pairs (CRC-32, stable across runs and machines)."""
-    grams = [*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))]
+    grams = [*words, *(f"{a} {b}" for a, b in pairwise(words))]
     return sorted({zlib.crc32(g.encode()) & (BUCKETS - 1) for g in grams})
 
 
