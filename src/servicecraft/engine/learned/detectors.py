@@ -5,9 +5,10 @@ all-MiniLM-L6-v2 (``servicecraft.training.static``), which carries meaning acros
 plus a few shape features a bag of vectors cannot see (a negation, a question, a number,
 "I'll") and its hashed words and word pairs, which carry what the vectors blur. Small
 logistic heads read it: empathy, ownership, a straight answer, proactivity, a solution,
-respect, a handoff (agent sentences) and distress (customer sentences). They are trained on labelled examples written
-for this project (``servicecraft/training/examples``) by ``servicecraft models build``; the
-weights ship in ``weights/detectors.npz``. Inference is NumPy alone, at the fast tier's speed.
+respect, a handoff (agent sentences) and distress (customer sentences). They are trained on
+labelled examples written for this project (``servicecraft/training/examples``) by
+``servicecraft models build``; the weights ship in ``weights/detectors.npz``. Inference is
+NumPy alone, at the fast tier's speed.
 
 A message's detection is its strongest sentence: the probability, and that sentence's span,
 which becomes the evidence a scorer quotes.
