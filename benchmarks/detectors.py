@@ -27,7 +27,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from servicecraft.engine import Engine
 from servicecraft.engine.learned.detectors import Detectors, features
 from servicecraft.model import Conversation, Message
-from servicecraft.training.detectors import choose_c, load_examples
+from servicecraft.training.detectors import choose_c, design, load_examples
 
 
 def examples_table() -> None:
@@ -37,10 +37,11 @@ def examples_table() -> None:
     )
     for ex in load_examples():
         dev, test = ex.rows("dev"), ex.rows("test")
-        x_dev = features(detectors.embedder, [ex.texts[k] for k in dev])
-        _, cv = choose_c(x_dev, ex.y[dev])
+        _, cv = choose_c(
+            design(features(detectors.embedder, [ex.texts[k] for k in dev])), ex.y[dev]
+        )
         head = detectors.heads[ex.detector]
-        x_test = features(detectors.embedder, [ex.texts[k] for k in test])
+        x_test = design(features(detectors.embedder, [ex.texts[k] for k in test]))
         predicted = np.array(head.labels)[(x_test @ head.weights + head.bias).argmax(1)]
         tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
         a = tfidf.fit_transform([ex.texts[k] for k in dev])

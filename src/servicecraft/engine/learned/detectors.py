@@ -1,12 +1,14 @@
 """Per-sentence detectors of service behaviours: meaning, not wording.
 
 Each sentence becomes the mean of static word-piece vectors distilled from the frozen
-all-MiniLM-L6-v2 (``servicecraft.training.static``), plus a few shape features a bag of
-vectors cannot see (a negation, a question, a number, "I'll"). Small logistic heads read
-it: empathy, ownership, a straight answer, proactivity, a solution, respect, a handoff (agent
-sentences) and distress (customer sentences). They are trained on labelled examples written
-for this project (``servicecraft/training/examples``) by ``servicecraft models build``; the
-weights ship in ``weights/detectors.npz``. Inference is NumPy alone, at the fast tier's speed.
+all-MiniLM-L6-v2 (``servicecraft.training.static``), which carries meaning across wordings,
+plus a few shape features a bag of vectors cannot see (a negation, a question, a number,
+"I'll") and its hashed words and word pairs, which carry what the vectors blur. Small
+logistic heads read it: empathy, ownership, a straight answer, proactivity, a solution,
+respect, a handoff (agent sentences) and distress (customer sentences). They are trained on
+labelled examples written for this project (``servicecraft/training/examples``) by
+``servicecraft models build``; the weights ship in ``weights/detectors.npz``. Inference is
+NumPy alone, at the fast tier's speed.
 
 A message's detection is its strongest sentence: the probability, and that sentence's span,
 which becomes the evidence a scorer quotes.
@@ -16,9 +18,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +43,7 @@ _FUTURE = re.compile(r"\b(i'll|i will|we'll|we will|let me|i'm going to|i am goi
 _DIGIT = re.compile(r"[0-9]")
 _DONE = re.compile(r"\b(i've|i have|we've|we have)\b")
 EXTRAS = 7  # the shape features' count (see _extras)
+BUCKETS = 1 << 14  # hashed words and word pairs: wording the vectors blur ("can" / "can't")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,14 +160,41 @@ def _extras(lowered: str, words: list[str]) -> list[float]:
     ]
 
 
-def features(embedder: StaticEmbedder, texts: Sequence[str]) -> Floats:
-    """What every head reads: the sentence vector and the shape features."""
+def hashed(words: Sequence[str]) -> list[int]:
+    """Buckets of the text's words and word pairs (CRC-32, stable across runs and machines)."""
+    grams = [*words, *(f"{a} {b}" for a, b in pairwise(words))]
+    return sorted({zlib.crc32(g.encode()) & (BUCKETS - 1) for g in grams})
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What every head reads: dense (the sentence vector and the shape features) and the
+    hashed words and pairs of each text (each bucket worth 1/sqrt(count), unit length)."""
+
+    dense: Floats
+    buckets: list[list[int]]
+
+    def sparse_sums(self, weights: Floats) -> Floats:
+        """Per text, the sum of ``weights`` rows of its buckets, scaled to unit length."""
+        out = np.zeros((len(self.buckets), weights.shape[1]), dtype=np.float32)
+        counts = np.array([len(b) for b in self.buckets], dtype=np.intp)
+        full = np.flatnonzero(counts)
+        if len(full):
+            flat = np.fromiter((i for b in self.buckets for i in b), dtype=np.intp)
+            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])[full]
+            sums = np.add.reduceat(weights[flat], starts, axis=0)
+            out[full] = sums / np.sqrt(counts[full])[:, None]
+        return out
+
+
+def features(embedder: StaticEmbedder, texts: Sequence[str]) -> Features:
     lowered = [_normalise(t) for t in texts]
     words = [_WORD.findall(t) for t in lowered]
     extras = np.array(
         [_extras(t, w) for t, w in zip(lowered, words, strict=True)], dtype=np.float32
     ).reshape(len(texts), EXTRAS)
-    return np.hstack([embedder.embed_words(words), extras])
+    dense = np.hstack([embedder.embed_words(words), extras])
+    return Features(dense, [hashed(w) for w in words])
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,9 +236,10 @@ class Detectors:
     def sentences(self, texts: Sequence[str]) -> Floats:
         """P(label) columns of every head, per text, as one (texts, sum of labels) matrix."""
         x = features(self.embedder, texts)
+        width = x.dense.shape[1]
         blocks = []
         for head in self.heads.values():
-            z = x @ head.weights + head.bias
+            z = x.dense @ head.weights[:width] + x.sparse_sums(head.weights[width:]) + head.bias
             e = np.exp(z - z.max(1, keepdims=True))
             blocks.append(e / e.sum(1, keepdims=True))
         return np.hstack(blocks) if blocks else np.zeros((len(texts), 0), dtype=np.float32)
