@@ -139,11 +139,58 @@ def may_review(
     return viewer.role == "lead" and may_see_conversation(viewer, person_id, team_id, department_id)
 
 
+def may_dispute(viewer: Viewer, person_id: int | None) -> bool:
+    """Only the agent whose conversation was reviewed acknowledges or disputes the review."""
+    return viewer.role == "agent" and person_id is not None and viewer.person_id == person_id
+
+
+def may_resolve(
+    viewer: Viewer,
+    reviewer_id: int | None,
+    person_id: int | None,
+    team_id: int | None,
+    department_id: int | None,
+) -> bool:
+    """The review's own reviewer, a lead over the conversation, or an admin settles a dispute."""
+    if viewer.user_id is not None and viewer.user_id == reviewer_id:
+        return True
+    return viewer.role in ("admin", "lead") and may_review(
+        viewer, person_id, team_id, department_id
+    )
+
+
+def may_run_calibration(viewer: Viewer) -> bool:
+    """Leads and admins run calibration sessions, calibrate the rubric and rescore with it."""
+    return viewer.role in ("admin", "lead")
+
+
+def may_assign_reviews(viewer: Viewer) -> bool:
+    """Leads and admins fill reviewers' queues."""
+    return viewer.role in ("admin", "lead")
+
+
+def may_grade_calibration(viewer: Viewer) -> bool:
+    """Who may be picked as a grader in a calibration session (and opens the page)."""
+    return viewer.role in ("admin", "lead", "reviewer")
+
+
 def may_assign_practice(viewer: Viewer, person_id: int, team_id: int, department_id: int) -> bool:
     """Give someone practice: admins, and leads for the people they lead (reviewers only read)."""
     if viewer.role == "admin":
         return True
     return viewer.role == "lead" and may_see_person(viewer, person_id, team_id, department_id)
+
+
+def may_create_surveys(viewer: Viewer) -> bool:
+    """Make survey links: admins, and leads within their scope (the queries add the scope).
+    Reviewers only read, and agents do not pick which of their own customers are asked."""
+    return viewer.role in ("admin", "lead")
+
+
+def may_see_myths(viewer: Viewer) -> bool:
+    """The myth check is about what drives customers, for those who can change it; one
+    agent's handful of answers would say more about chance than about customers."""
+    return viewer.role != "agent"
 
 
 def may_import(viewer: Viewer) -> bool:
@@ -174,11 +221,15 @@ class Capabilities:
     home_label: str
     organisation: bool
     hindrances: bool
+    myths: bool
+    surveys: bool
     group_filters: bool
     tokens_in_menu: bool
     all_tokens: bool
     import_: bool
     users: bool
+    reviews: bool  # the Reviews page: an agent's reviews, a reviewer's queue
+    calibration: bool
 
 
 def _home(viewer: Viewer) -> tuple[str, str]:
@@ -199,12 +250,16 @@ def capabilities(viewer: Viewer) -> Capabilities:
         home_label=home_label,
         organisation=may_see_organisation(viewer),
         hindrances=may_see_hindrances(viewer),
+        myths=may_see_myths(viewer),
+        surveys=may_create_surveys(viewer),
         group_filters=may_filter_by_group(viewer),
         # Agents keep their tokens page (reachable from their name) but not a menu item.
         tokens_in_menu=viewer.role != "agent",
         all_tokens=may_manage_all_tokens(viewer),
         import_=may_import(viewer),
         users=may_manage_users(viewer),
+        reviews=True,
+        calibration=may_grade_calibration(viewer),
     )
 
 
