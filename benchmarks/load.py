@@ -103,11 +103,12 @@ class Importer(threading.Thread):
         while not self.stop.is_set():
             _import_file(path, self.rounds)
             command = [sys.executable, "-m", "servicecraft.cli", "import", str(path)]
-            subprocess.run(
-                [*command, "--db", self.url, "--batch-size", "100"],
-                check=True,
-                capture_output=True,
+            done = subprocess.run(
+                [*command, "--db", self.url, "--batch-size", "100"], capture_output=True
             )
+            if done.returncode != 0:
+                print("  import failed:", done.stderr.decode()[-300:], flush=True)
+                return
             self.rounds += 1
 
 
@@ -116,14 +117,14 @@ def _free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
-def _start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def _start_server(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     if not _free(port):
         raise SystemExit(f"port {port} is in use; pass --port")
     command = [sys.executable, "-m", "servicecraft.cli", "serve", "--db", url, "--dev"]
     server = subprocess.Popen(
         [*command, "--port", str(port), "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("wb"),
     )
     deadline = time.monotonic() + 60
     while _free(port):
@@ -194,7 +195,8 @@ def run(kind: str, args: argparse.Namespace) -> list[tuple[Any, ...]]:
             pages = _pages(url)
             if args.pages:
                 pages = {k: v for k, v in pages.items() if k in args.pages.split(",")}
-            server = _start_server(url, args.port, args.workers)
+            log = Path(directory) / "server.log"
+            server = _start_server(url, args.port, args.workers, log)
             importer = Importer(url, directory)
             try:
                 base = f"http://127.0.0.1:{args.port}"
@@ -227,6 +229,9 @@ def run(kind: str, args: argparse.Namespace) -> list[tuple[Any, ...]]:
                 if importer.is_alive():
                     importer.join(timeout=120)
             print(f"  ({kind}: {importer.rounds} import rounds of {IMPORT_ROUND} ran meanwhile)")
+            if any(row[-1] for row in rows):  # say why requests failed
+                errors = [line for line in log.read_text().splitlines() if "Error" in line]
+                print("  server errors:", *sorted(set(errors))[:5], sep="\n    ")
         finally:
             if kind == "postgresql":
                 drop_postgres_database(url)
