@@ -1,7 +1,7 @@
 """caseless department keys, server-side web sessions, data version (users.disabled_at: 0009)
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
