@@ -1,0 +1,264 @@
+"""Pages under concurrent users, with an import running meanwhile, on loopback.
+
+    python -m benchmarks.load [--db sqlite --db postgresql] [--users 10,50] [--seconds 6]
+                              [--conversations 3000] [--workers N] [--port 8110]
+                              [--pages department,organisation,team,person,search]
+
+Per database: builds a demo organisation (--conversations, scored for real) in a scratch
+database (dropped afterwards), starts `servicecraft serve --workers N` as its own process,
+logs in as the demo admin, and keeps `servicecraft import` running in another process
+(rounds of 300 new conversations dated inside the dashboards' window, so every round
+changes the figures and invalidates their cache). Then, for each level of concurrent
+users and each page, that many users request the page back to back for --seconds (at most
+--max-requests requests), and it prints requests/s, median and p95 latency, and errors.
+
+Bounded: every measurement stops at --seconds or --max-requests; the whole run takes about
+(pages x levels x seconds + ~60 s setup) per database. The load generator runs on the same
+machine as the server, so on a small machine it competes with it for the cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import select
+
+from benchmarks.app_load import drop_postgres_database, ensure_postgres_database
+from servicecraft.importers import sample_path
+from servicecraft.service.demo import DEMO_PASSWORD, build_demo
+from servicecraft.store import Department, Person, Team, open_database
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+IMPORT_ROUND = 300
+
+
+def _scratch_url(kind: str, directory: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{directory}/load.db"
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/servicecraft_load_{uuid.uuid4().hex[:10]}"
+
+
+def _pages(url: str) -> dict[str, str]:
+    db = open_database(url, migrate=False)
+    try:
+        with db.session() as s:
+            department = s.execute(select(Department.id).order_by(Department.id)).scalars().first()
+            team = s.execute(select(Team.id).order_by(Team.id)).scalars().first()
+            person = s.execute(select(Person.id).order_by(Person.id)).scalars().first()
+    finally:
+        db.close()
+    return {
+        "department": f"/departments/{department}",
+        "organisation": "/",
+        "team": f"/teams/{team}",
+        "person": f"/people/{person}",
+        "search": "/search",
+    }
+
+
+def _import_file(path: Path, round_: int) -> None:
+    """IMPORT_ROUND sample conversations under new ids, dated last week (inside the window)."""
+    lines = Path(sample_path()).read_bytes().splitlines()
+    rng = random.Random(round_)
+    start = datetime.now(UTC) - timedelta(days=7)
+    out = []
+    for i in range(IMPORT_ROUND):
+        record = orjson.loads(rng.choice(lines))
+        record["id"] = f"load-{round_}-{i}"
+        at = start + timedelta(minutes=rng.randrange(7 * 24 * 60))
+        for n, message in enumerate(record["messages"]):
+            message["at"] = (at + timedelta(minutes=2 * n)).isoformat()
+        out.append(orjson.dumps(record))
+    path.write_bytes(b"\n".join(out) + b"\n")
+
+
+class Importer(threading.Thread):
+    """Runs `servicecraft import` rounds back to back until stopped."""
+
+    def __init__(self, url: str, directory: str) -> None:
+        super().__init__(daemon=True)
+        self.url, self.directory = url, directory
+        self.stop = threading.Event()
+        self.rounds = 0
+
+    def run(self) -> None:
+        path = Path(self.directory) / "import.jsonl"
+        while not self.stop.is_set():
+            _import_file(path, self.rounds)
+            command = [sys.executable, "-m", "servicecraft.cli", "import", str(path)]
+            done = subprocess.run(
+                [*command, "--db", self.url, "--batch-size", "100"], capture_output=True
+            )
+            if done.returncode != 0:
+                print("  import failed:", done.stderr.decode()[-300:], flush=True)
+                return
+            self.rounds += 1
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _start_server(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+    if not _free(port):
+        raise SystemExit(f"port {port} is in use; pass --port")
+    command = [sys.executable, "-m", "servicecraft.cli", "serve", "--db", url, "--dev"]
+    server = subprocess.Popen(
+        [*command, "--port", str(port), "--workers", str(workers)],
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+    )
+    deadline = time.monotonic() + 60
+    while _free(port):
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.kill()
+            raise SystemExit("the server did not start")
+        time.sleep(0.2)
+    return server
+
+
+def _login(base: str) -> httpx.Cookies:
+    with httpx.Client(base_url=base, timeout=30) as client:
+        token = CSRF_RE.search(client.get("/login").text)
+        assert token, "no CSRF token on the login form"
+        r = client.post(
+            "/login",
+            data={"username": "admin", "password": DEMO_PASSWORD, "csrf_token": token.group(1)},
+        )
+        assert r.status_code == 303, f"login failed: {r.status_code}"
+        return client.cookies
+
+
+async def _hammer(
+    base: str, cookies: httpx.Cookies, path: str, users: int, seconds: float, limit: int
+) -> tuple[list[float], int, float]:
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    async with httpx.AsyncClient(
+        base_url=base, cookies=cookies, limits=limits, timeout=60
+    ) as client:
+        started = time.perf_counter()
+        deadline = started + seconds
+
+        async def user() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline and len(latencies) + errors < limit:
+                t = time.perf_counter()
+                try:
+                    r = await client.get(path)
+                    ok = r.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    latencies.append(time.perf_counter() - t)
+                else:
+                    errors += 1
+
+        await asyncio.gather(*(user() for _ in range(users)))
+        return latencies, errors, time.perf_counter() - started
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else float("nan")
+
+
+def run(kind: str, args: argparse.Namespace) -> list[tuple[Any, ...]]:
+    rows: list[tuple[Any, ...]] = []
+    with tempfile.TemporaryDirectory() as directory:
+        url = _scratch_url(kind, directory)
+        ensure_postgres_database(url)
+        try:
+            db = open_database(url)
+            try:
+                build_demo(db, conversations=args.conversations)
+            finally:
+                db.close()
+            pages = _pages(url)
+            if args.pages:
+                pages = {k: v for k, v in pages.items() if k in args.pages.split(",")}
+            log = Path(directory) / "server.log"
+            server = _start_server(url, args.port, args.workers, log)
+            importer = Importer(url, directory)
+            try:
+                base = f"http://127.0.0.1:{args.port}"
+                cookies = _login(base)
+                importer.start()
+                for users in args.users:
+                    for page, path in pages.items():
+                        # One warm-up round per page: the first request fills each worker's cache.
+                        asyncio.run(_hammer(base, cookies, path, users, 1.0, users * 2))
+                        latencies, errors, elapsed = asyncio.run(
+                            _hammer(base, cookies, path, users, args.seconds, args.max_requests)
+                        )
+                        rows.append(
+                            (
+                                kind,
+                                users,
+                                page,
+                                len(latencies),
+                                len(latencies) / elapsed,
+                                statistics.median(latencies) * 1000 if latencies else float("nan"),
+                                _p95(latencies) * 1000,
+                                errors,
+                            )
+                        )
+                        print("  ".join(str(_fmt(v)) for v in rows[-1]), flush=True)
+            finally:
+                importer.stop.set()
+                server.terminate()
+                server.wait(timeout=30)
+                if importer.is_alive():
+                    importer.join(timeout=120)
+            print(f"  ({kind}: {importer.rounds} import rounds of {IMPORT_ROUND} ran meanwhile)")
+            if any(row[-1] for row in rows):  # say why requests failed
+                errors = [line for line in log.read_text().splitlines() if "Error" in line]
+                print("  server errors:", *sorted(set(errors))[:5], sep="\n    ")
+        finally:
+            if kind == "postgresql":
+                drop_postgres_database(url)
+    return rows
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.0f}" if isinstance(value, float) else str(value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", action="append", choices=["sqlite", "postgresql"])
+    parser.add_argument("--users", default="10,50")
+    parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--max-requests", type=int, default=5000)
+    parser.add_argument("--conversations", type=int, default=3000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--port", type=int, default=8110)
+    parser.add_argument("--pages", default="", help="only these pages, comma-separated")
+    args = parser.parse_args()
+    args.users = [int(u) for u in args.users.split(",")]
+    print(f"{os.cpu_count()} cores, {args.workers} server workers, {args.conversations} demo")
+    print("db  users  page  requests  req/s  p50_ms  p95_ms  errors")
+    for kind in args.db or ["sqlite", "postgresql"]:
+        run(kind, args)
+
+
+if __name__ == "__main__":
+    main()
