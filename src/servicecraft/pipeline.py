@@ -40,6 +40,8 @@ class Scored:
 
     conversation_id: str
     output: bytes | dict[str, object] | tuple[Conversation, Scorecard]
+    source: str = ""  # where the record came from, as a Rejection names it
+    location: str = ""
 
 
 _ENGINES: dict[EngineSpec, Engine] = {}
@@ -92,7 +94,7 @@ def score_batch(
         elif mode == "row":
             out[at] = Scored(conversation.id, scorecard_to_row(card))
         else:
-            out[at] = Scored(conversation.id, (conversation, card))
+            out[at] = Scored(conversation.id, (conversation, card), raw.source, raw.location)
     return [item for item in out if item is not None]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -13,7 +14,8 @@ from sqlalchemy import select, update
 
 from servicecraft.cli import main
 from servicecraft.engine import Engine
-from servicecraft.importers import sample_path
+from servicecraft.importers import conversation_from_dict, sample_path
+from servicecraft.service.cache import data_version
 from servicecraft.service.importing import import_files
 from servicecraft.service.provenance import scored_with
 from servicecraft.service.rescoring import RescoreReport, rescore
@@ -86,7 +88,11 @@ def test_rescore_restores_what_a_fresh_import_stores(database_url: str, sample: 
 
         make_stale(db)
         assert snapshot(db) != fresh
+        with db.session() as s:
+            version = data_version(s)
         report = rescore(db, engine=RULES, batch_size=7)
+        with db.session() as s:
+            assert data_version(s) > version  # cached dashboard figures are dropped
         assert (report.stale, report.rescored, report.up_to_date, report.failed) == (60, 60, 0, 0)
         assert snapshot(db) == fresh  # columns, scorecards, hindrances and weekly stats
 
@@ -165,23 +171,46 @@ def test_an_unreadable_stored_conversation_is_reported_and_the_rest_rescored(
 def test_a_database_from_before_migration_0004_is_stale_after_upgrade(
     database_url: str, sample: Path
 ) -> None:
-    db = open_database(database_url)
+    """A database at revision 0003 holding a conversation scored the old way (a default 40
+    for proactivity, no provenance) migrates, is known stale, and rescores."""
+    first = Path(sample).read_text(encoding="utf-8").splitlines()[0]
+    document = orjson.loads(first)
+    engine = sa.create_engine(database_url)
     config = _config()
-    try:
-        import_files(db, [str(sample)], engine=RULES)
-        with db.engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0003")
-        with db.engine.connect() as connection:
-            columns = {c["name"] for c in sa.inspect(connection).get_columns("conversations")}
-        assert "scored_with" not in columns
-    finally:
-        db.close()
-    db = open_database(database_url)  # migrates to the head again
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+        connection.execute(
+            sa.text(
+                "INSERT INTO conversations (id, score, proactivity, handoffs, one_touch, chasers,"
+                " hindrance_count, content_hash) VALUES (:id, 55, 40, 0, true, 0, 0, 'old')"
+            ),
+            {"id": document["id"]},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO conversation_documents (conversation_id, conversation, scorecard)"
+                " VALUES (:id, :conversation, '{}')"
+            ),
+            {"id": document["id"], "conversation": first},
+        )
+    engine.dispose()
+    db = open_database(database_url)  # migrates to the head
     try:
         with db.session() as s:
-            assert set(s.execute(select(Conversation.scored_with)).scalars()) == {None}
-        assert rescore(db, engine=RULES).rescored == 60
+            assert s.execute(select(Conversation.scored_with)).scalars().all() == [None]
+        report = rescore(db, engine=RULES)
+        assert (report.stale, report.rescored, report.failed) == (1, 1, 0)
+        expected = RULES.score(conversation_from_dict(document))
+        with db.session() as s:
+            row = s.execute(select(Conversation)).scalar_one()
+            card = orjson.loads(s.get(ConversationDocument, document["id"]).scorecard)
+        assert row.scored_with == scored_with(RULES)
+        assert (row.score, row.proactivity) == (
+            expected.score,
+            expected.skills["proactivity"].score,
+        )
+        assert card["skills"]["proactivity"]["score"] == expected.skills["proactivity"].score
     finally:
         db.close()
 

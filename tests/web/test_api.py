@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import orjson
+import pytest
 
 from tests.web.conftest import csrf_of, sample_lines
 
@@ -85,6 +86,11 @@ def test_read_token_lists_scorecards(client_for, org) -> None:
     assert summary["name"] == "Priya Nair" and summary["conversations"] == len(
         org.conversations["Priya Nair"]
     )
+    # Every skill says how often it was observed; a mean exists exactly where it was.
+    for skill, mean in summary["skills"].items():
+        observed = summary["observed"][skill]
+        assert summary["coverage"][skill] == pytest.approx(observed / summary["conversations"])
+        assert (mean is None) == (observed == 0)
     team = api.get(f"/api/v1/teams/{org.teams['Support A']}/summary", headers=bearer(token)).json()
     assert team["name"] == "Support A" and "skills" in team
 

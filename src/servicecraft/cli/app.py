@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from servicecraft.cli.executing import open_executor, with_executor_options
 from servicecraft.importers import FORMATS, SourceError, detect_format
 from servicecraft.store import ENV_URL, Database, database_url, open_database
 
@@ -77,6 +78,7 @@ db_option = click.option(
     metavar="FIELD=HEADER",
     help="CSV header name for a field, e.g. role=speaker.",
 )
+@with_executor_options
 def import_command(
     files: tuple[str, ...],
     fmt: str | None,
@@ -85,6 +87,9 @@ def import_command(
     survey_links: str | None,
     base_url: str | None,
     csv_columns: tuple[str, ...],
+    workers: int | None,
+    executor: str | None,
+    ray_address: str | None,
 ) -> None:
     """Score FILES and store them; re-importing the same file adds nothing."""
     from servicecraft.cli.score import InputError, check_inputs, parse_csv_columns, source_error
@@ -102,8 +107,13 @@ def import_command(
     check_inputs(files, fmt, columns)  # a CSV header without a required column: exit 2
     db = _open(url)
     started = time.perf_counter()
+    runner = None  # in-process unless asked: scoring elsewhere, database writes still here
     try:
-        report = import_files(db, files, fmt, batch_size=batch_size, csv_columns=columns)
+        if executor or ray_address or (workers or 1) > 1:
+            runner = open_executor(executor, workers, ray_address)
+        report = import_files(
+            db, files, fmt, batch_size=batch_size, csv_columns=columns, executor=runner
+        )
         if survey_links and base_url:
             from servicecraft.cli.surveys import links_after_import
 
@@ -111,6 +121,8 @@ def import_command(
     except SourceError as exc:  # found only while streaming: the committed batches stay
         raise InputError(source_error(exc)) from None
     finally:
+        if runner is not None:
+            runner.close()
         db.close()
     elapsed = time.perf_counter() - started
     for rejection in report.rejections[:SHOWN_REJECTIONS]:

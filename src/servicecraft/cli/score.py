@@ -11,10 +11,10 @@ from typing import IO, Any, TypeVar
 import click
 
 from servicecraft import plugins
+from servicecraft.cli.executing import open_executor, with_executor_options
 from servicecraft.cli.progress import Progress
 from servicecraft.cli.render import render_explanation, render_table
 from servicecraft.engine import TIERS, RubricError, load_rubric, tier_signals
-from servicecraft.executors import EXECUTORS, RAY_HINT, make_executor
 from servicecraft.importers import (
     FORMATS,
     CsvColumns,
@@ -182,15 +182,7 @@ def _apply(options: list[Any]) -> Callable[[F], F]:
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write here, not stdout."
 )
-@click.option(
-    "--workers", type=click.IntRange(1, 256), default=1, show_default=True, help="Worker processes."
-)
-@click.option(
-    "--executor",
-    type=click.Choice(EXECUTORS),
-    help="Where to run (default: inprocess, or process with workers).",
-)
-@click.option("--ray-address", help="Ray cluster address for --executor ray.")
+@with_executor_options
 @click.option(
     "--rejects",
     type=click.Path(dir_okay=False, writable=True),
@@ -207,7 +199,7 @@ def score(
     csv_columns: tuple[str, ...],
     out_format: str,
     output: str | None,
-    workers: int,
+    workers: int | None,
     executor: str | None,
     ray_address: str | None,
     rejects: str | None,
@@ -220,12 +212,7 @@ def score(
     columns = parse_csv_columns(csv_columns)
     check_inputs(inputs, fmt, columns)
     spec = _spec(rubric, no_learned, tier, scorers, no_plugins)
-    try:
-        runner = make_executor(executor, workers, ray_address)
-    except RuntimeError as exc:
-        raise click.ClickException(
-            str(exc) if str(exc) == RAY_HINT else f"cannot start executor: {exc}"
-        ) from None
+    runner = open_executor(executor, workers, ray_address)
     mode: Mode = "json" if out_format == "jsonl" else "row"
     scored = rejected = 0
     shown: list[Rejection] = []

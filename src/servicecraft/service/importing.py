@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import orjson
 from sqlalchemy import delete, select
@@ -24,8 +24,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from servicecraft.engine import Engine
+from servicecraft.executors import Executor
 from servicecraft.importers import CsvColumns, RawRecord, conversation_to_dict, iter_raw, parse_raw
 from servicecraft.model import Conversation, Rejection, Scorecard
+from servicecraft.pipeline import EngineSpec, Scored, engine_for, score_files
 from servicecraft.serialize import scorecard_to_dict
 from servicecraft.service.provenance import scored_with
 from servicecraft.store import (
@@ -92,6 +94,7 @@ class _Checked:
     conversation: Conversation
     document: dict[str, object]
     digest: str
+    card: Scorecard | None = None  # scored already (on an executor), or scored at storing
 
 
 def import_files(
@@ -103,12 +106,25 @@ def import_files(
     batch_size: int = 500,
     on_progress: Callable[[ImportReport], None] | None = None,
     csv_columns: CsvColumns | None = None,
+    executor: Executor | None = None,
+    spec: EngineSpec | None = None,
 ) -> ImportReport:
     """Import every conversation in the files; SourceError if a file cannot be read at all.
 
-    ``on_progress`` is called with the running report after each committed batch.
+    ``on_progress`` is called with the running report after each committed batch. With an
+    ``executor`` (processes, Ray), parsing and scoring run there, with the engine ``spec``
+    says, while every database write stays here, one transaction per batch as without one.
     """
-    return _import(db, _file_items(paths, fmt, csv_columns), engine, batch_size, on_progress)
+    if executor is None:
+        items = _file_items(paths, fmt, csv_columns)
+    else:
+        spec = spec or EngineSpec()
+        engine = engine_for(spec)  # here only for the provenance line; workers score
+        scored = score_files(
+            paths, fmt, spec=spec, executor=executor, mode="card", csv_columns=csv_columns
+        )
+        items = ((item, item.source, item.location) for item in scored)
+    return _import(db, items, engine, batch_size, on_progress)
 
 
 def import_jsonl_bytes(
@@ -164,7 +180,12 @@ def _import(
     batch: list[_Checked] = []
     for item, source, location in items:
         report.read += 1
+        card = None
+        if isinstance(item, Scored):
+            item, card = cast("tuple[Conversation, Scorecard]", item.output)
         checked = item if isinstance(item, Rejection) else check(item, source, location)
+        if isinstance(checked, _Checked):
+            checked.card = card
         if isinstance(checked, Rejection):
             report.rejections.append(checked)
             continue
@@ -320,8 +341,7 @@ def _store_batch_once(
                 report.imported += 1
                 report.new_ids.append(item.conversation.id)
             changed.append((item, previous is not None))
-        # One pass for the learned tier.
-        cards = engine.score_many([item.conversation for item, _ in changed])
+        cards = _cards(engine, [item for item, _ in changed])
         people = People(session)
         provenance = scored_with(engine)
         for (item, known), card in zip(changed, cards, strict=True):
@@ -331,6 +351,12 @@ def _store_batch_once(
             row.scored_with = provenance
             cells.add((row.team_id, row.week))
         refresh_aggregates(session, cells)
+
+
+def _cards(engine: Engine, items: list[_Checked]) -> list[Scorecard]:
+    """The scorecards the workers made, and the missing ones in one learned-tier pass."""
+    fresh = iter(engine.score_many([i.conversation for i in items if i.card is None]))
+    return [i.card if i.card is not None else next(fresh) for i in items]
 
 
 def write_scored(

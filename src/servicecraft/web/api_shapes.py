@@ -67,7 +67,16 @@ class Summary(BaseModel):
     name: str
     conversations: int = Field(description="conversations in the period")
     score: float | None = Field(description="mean quality score, 0..100; null: none scored")
-    skills: dict[str, float | None] = Field(description="mean score per skill, 0..100")
+    skills: dict[str, float | None] = Field(
+        description="mean score per skill over the conversations where it was observed, 0..100; "
+        "null: never observed"
+    )
+    observed: dict[str, int] = Field(
+        description="per skill, the conversations where it was observed"
+    )
+    coverage: dict[str, float | None] = Field(
+        description="per skill, the share (0..1) of the conversations where it was observed"
+    )
     metrics: dict[str, float | None] = Field(
         description="better_rate, one_touch, chasing, survey_coverage: shares 0..1; "
         "chasers_per_100; csat: mean 1..5 (see the measures in docs/web.md)"
@@ -121,6 +130,8 @@ def summary(entity_id: int, name: str, totals: Stats, weeks: tuple[date, ...]) -
         "conversations": totals.conversations,
         "score": totals.score,
         "skills": dict(totals.skills),
+        "observed": dict(totals.observed),
+        "coverage": dict(totals.coverage),
         "metrics": {key: getattr(totals, key) for key in _METRICS},
         "weeks": [
             {"week": week, "conversations": w.conversations, "score": w.score}
