@@ -84,6 +84,7 @@ class ImportReport:
         self.imported += other.imported
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.new_ids += other.new_ids
 
 
 @dataclass(slots=True)
