@@ -85,13 +85,26 @@ class Evidence:
     effect: Effect
     reason: str
     weight: float = 0.0
+    # Who wrote the quoted message: evidence is credited to its own author, never to the
+    # conversation's owner when another agent (or the customer) said it.
+    author: str | None = None
 
 
 @dataclass(slots=True)
 class SkillScore:
+    """One skill's measurement: a score only where the conversation shows the skill.
+
+    ``score`` is None ("not observed") when nothing in the conversation speaks to the skill;
+    a number always comes with evidence quoting the conversation.
+    """
+
     skill: str
-    score: float | None  # 0..100, None when the conversation gave no chance to show it
+    score: float | None  # 0..100, or None: not observed
     evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def observed(self) -> bool:
+        return self.score is not None
 
 
 @dataclass(slots=True, frozen=True)
@@ -129,3 +142,6 @@ class Scorecard:
     messages: list[dict[str, Any]] = field(default_factory=list)
     # Predicted outcomes, filled by learned predictors when they are enabled.
     outcomes: dict[str, Any] | None = None
+    # Skill scores per agent, from the evidence in that agent's own messages (and the
+    # customer's reactions to them), for conversations that more than one agent handled.
+    agents: dict[str, dict[str, SkillScore]] = field(default_factory=dict)

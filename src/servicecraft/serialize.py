@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from servicecraft.model import Evidence, Hindrance, Metrics, Scorecard
+from servicecraft.model import Evidence, Hindrance, Metrics, Scorecard, SkillScore
 
 
 def evidence_to_dict(e: Evidence) -> dict[str, Any]:
@@ -21,6 +21,18 @@ def evidence_to_dict(e: Evidence) -> dict[str, Any]:
         "effect": e.effect,
         "reason": e.reason,
         "weight": round(e.weight, 2),
+        "author": e.author,
+    }
+
+
+def skill_to_dict(s: SkillScore) -> dict[str, Any]:
+    """``score`` is null and ``observed`` false when the conversation does not show the skill."""
+    # What hurt most first, then what helped most: the order a reader needs.
+    ordered = sorted(s.evidence, key=lambda e: (e.weight >= 0, -abs(e.weight), e.message))
+    return {
+        "score": s.score,
+        "observed": s.score is not None,
+        "evidence": [evidence_to_dict(e) for e in ordered],
     }
 
 
@@ -44,15 +56,17 @@ def scorecard_to_dict(card: Scorecard) -> dict[str, Any]:
         "id": card.conversation_id,
         "score": card.score,
         "agent": card.agent,
-        "skills": {
-            sid: {"score": s.score, "evidence": [evidence_to_dict(e) for e in s.evidence]}
-            for sid, s in card.skills.items()
-        },
+        "skills": {sid: skill_to_dict(s) for sid, s in card.skills.items()},
         "metrics": metrics_to_dict(card.metrics),
         "messages": card.messages,
     }
     if card.outcomes is not None:
         data["outcomes"] = card.outcomes
+    if card.agents:
+        data["agents"] = {
+            name: {sid: skill_to_dict(s) for sid, s in skills.items()}
+            for name, skills in card.agents.items()
+        }
     return data
 
 

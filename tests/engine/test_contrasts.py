@@ -93,14 +93,18 @@ def test_better_handling_scores_higher(engine: Engine, skill: str) -> None:
     good, bad = PAIRS[skill]
     good_score = engine.score(good).skills[skill].score
     bad_score = engine.score(bad).skills[skill].score
-    assert good_score is not None and bad_score is not None
-    assert good_score > bad_score, (skill, good_score, bad_score)
+    # Worse handling may not show the skill at all ("not observed"), never score above.
+    assert good_score is not None
+    assert bad_score is None or good_score > bad_score, (skill, good_score, bad_score)
 
 
 @pytest.mark.parametrize("skill", sorted(PAIRS))
 def test_better_handling_scores_higher_overall(engine: Engine, skill: str) -> None:
     good, bad = PAIRS[skill]
-    assert engine.score(good).score > engine.score(bad).score  # type: ignore[operator]
+    good_score, bad_score = engine.score(good).score, engine.score(bad).score
+    # No overall where nothing was observed (rules only, a bare "Password reset sent.").
+    assert good_score is not None
+    assert bad_score is None or good_score > bad_score
 
 
 def test_every_default_skill_has_a_pair(engine: Engine) -> None:

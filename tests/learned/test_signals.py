@@ -208,8 +208,8 @@ def test_score_many_hands_batch_signals_the_whole_batch() -> None:
     engine = Engine(learned=batched)
     cards = engine.score_many([RESOLVED, UNRESOLVED, Conversation("empty", [])])
     assert batched.batches == [3]
+    assert cards == [engine.score(c) for c in (RESOLVED, UNRESOLVED, Conversation("empty", []))]
     plain = Engine()
-    assert cards == [plain.score(c) for c in (RESOLVED, UNRESOLVED, Conversation("empty", []))]
     assert isinstance(LearnedSignals.load(), BatchSignals)
     assert plain.score_many([RESOLVED]) == [plain.score(RESOLVED)]
 

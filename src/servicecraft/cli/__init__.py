@@ -17,6 +17,7 @@ _COMMAND_MODULES = (
     "servicecraft.cli.score",
     "servicecraft.cli.app",
     "servicecraft.cli.models",
+    "servicecraft.cli.calibrate",
 )
 
 

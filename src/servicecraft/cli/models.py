@@ -34,9 +34,14 @@ def models() -> None:
     is_flag=True,
     help="Also build the transformer tier's heads (needs the 'transformer' extra).",
 )
-def build(data: Path, out: Path | None, transformer: bool) -> None:
+@click.option(
+    "--distill",
+    is_flag=True,
+    help="Distil the detectors' static vectors again from MiniLM (needs the 'transformer' extra).",
+)
+def build(data: Path, out: Path | None, transformer: bool, distill: bool) -> None:
     """Retrain every shipped model from DATA, deterministically."""
-    if transformer:
+    if transformer or distill:
         from servicecraft.engine.learned.transformer import MISSING, available
 
         if not available():  # before the fast build, not after it
@@ -57,6 +62,10 @@ def build(data: Path, out: Path | None, transformer: bool) -> None:
             f"{data}: expected stc3/dch1_en.json and tydip/en_train.csv in it"
         )
     target = out or weights_dir()
+    if distill:
+        from servicecraft.training.detectors import build_detectors
+
+        build_detectors(target, distill_again=True)  # the fast build then reuses these vectors
     sizes = build_models(data, target)
     if transformer:
         from servicecraft.training.transformer import build_transformer

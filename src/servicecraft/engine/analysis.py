@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
+from servicecraft.engine.learned.detectors import Detection
 from servicecraft.engine.phrases import CLAUSE_END, Hit, token_spans, tokenize
 from servicecraft.engine.rubric import Rubric
 from servicecraft.model import Conversation, Evidence, Message, Metrics
@@ -40,6 +42,11 @@ NEGATORS = frozenset(
         "ain't",
     ]
 )
+# How sure a learned detector must be before its sentence counts (chosen on the dev split of
+# the labelled examples: for evidence, precision matters more than recall).
+SURE = 0.6
+# Detectors that fire on plain replies more often out of their training domain need more.
+SURER = {"handoff": 0.8, "proactivity": 0.8, "ownership": 0.7, "solution": 0.8}
 # How many tokens before a cue a negation may stand ("I will *not* personally look into").
 NEGATION_WINDOW = 4
 
@@ -79,9 +86,15 @@ class Analysis:
     # Learned per-message signals (e.g. "politeness", "empathy"), aligned with messages;
     # None where a signal does not apply to a message.
     signals: dict[str, list[float | None]] = field(default_factory=dict)
+    # Learned per-sentence detectors (empathy, ownership, ...): per message, by detector name
+    # ("ownership" for its positive label, "ownership-" for its negative one), the strongest
+    # sentence. Empty when the engine runs without learned models.
+    detections: list[dict[str, Detection]] = field(default_factory=list)
     _effects: dict[str, list[tuple[MessageAnalysis, Hit, float]]] | None = field(
         default=None, repr=False
     )
+    # Scorers' intermediate results, computed once per analysis (e.g. a skill's cue evidence).
+    memo: dict[str, object] = field(default_factory=dict, repr=False)
 
     def effects(self, skill: str) -> list[tuple[MessageAnalysis, Hit, float]]:
         """The cue hits that affect a skill, in message order, with the cue's effect."""
@@ -109,6 +122,25 @@ class Analysis:
     def has(self, cue: str) -> bool:
         return any(cue in m.cues for m in self.messages)
 
+    def detected(
+        self, name: str, role: str, threshold: float
+    ) -> list[tuple[MessageAnalysis, float, Detection]]:
+        """Messages of ``role`` whose strongest sentence for ``name`` reaches ``threshold``."""
+        if not self.detections:
+            return []
+        found = []
+        threshold = max(threshold, SURER.get(name, threshold))
+        for m in self.by_role(role):
+            d = self.detections[m.index].get(name)
+            if d is not None and d.probability >= threshold:
+                found.append((m, d.probability, d))
+        return found
+
+    def detection_evidence(
+        self, m: MessageAnalysis, d: Detection, effect: str, reason: str, weight: float
+    ) -> Evidence:
+        return self.evidence_span(m.index, d.start, d.end, effect, reason, weight)
+
     def evidence(
         self, m: MessageAnalysis, hit: Hit, effect: str, reason: str, weight: float
     ) -> Evidence:
@@ -121,22 +153,23 @@ class Analysis:
             effect="+" if effect == "+" else "-",
             reason=reason,
             weight=weight,
+            author=m.message.author,
         )
 
     def evidence_span(
         self, index: int, start: int, end: int, effect: str, reason: str, weight: float
     ) -> Evidence:
         """Evidence for any character span of a message (for scorers with their own matching)."""
-        text = self.conversation.messages[index].text
+        message = self.conversation.messages[index]
+        sign: Literal["+", "-"] = "+" if effect == "+" else "-"
         return Evidence(
-            index, start, end, text[start:end], "+" if effect == "+" else "-", reason, weight
+            index, start, end, message.text[start:end], sign, reason, weight, message.author
         )
 
     def message_evidence(self, index: int, effect: str, reason: str, weight: float) -> Evidence:
         """Evidence about a whole message (its first sentence), for structural findings."""
-        text = self.conversation.messages[index].text
-        end = _first_sentence_end(text)
-        return Evidence(index, 0, end, text[:end], "+" if effect == "+" else "-", reason, weight)
+        end = _first_sentence_end(self.conversation.messages[index].text)
+        return self.evidence_span(index, 0, end, effect, reason, weight)
 
 
 def analyse(conversation: Conversation, rubric: Rubric) -> Analysis:

@@ -6,7 +6,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from servicecraft.engine import overall as overall_model
 from servicecraft.engine.analysis import Analysis, analyse
+from servicecraft.engine.learned.detectors import Detection, Detectors
 from servicecraft.engine.metrics import (
     chaser_indices,
     compute_metrics,
@@ -14,10 +16,13 @@ from servicecraft.engine.metrics import (
     primary_agent,
 )
 from servicecraft.engine.rubric import Rubric, load_rubric
-from servicecraft.engine.scorers import Scorer, builtin_scorer
-from servicecraft.model import Conversation, Scorecard, SkillScore
+from servicecraft.engine.scorers import Scorer, builtin_scorer, skill_score
+from servicecraft.model import Conversation, Evidence, Scorecard, SkillScore
 
-Annotation = tuple[Sequence[float | None], Sequence[float | None], dict[str, dict[str, object]]]
+# Politeness per message, empathy per agent message, outcomes; signals may add a fourth item,
+# per-message probabilities by name (the fast tier's per-turn nugget signals).
+Annotation = tuple[Any, ...]
+Detected = list[dict[str, Detection]]
 TIERS = ("fast", "transformer")
 
 
@@ -49,6 +54,14 @@ def default_signals() -> Signals | None:
     return signals
 
 
+def default_detectors() -> Detectors | None:
+    """The shipped per-sentence detectors, or None where their weights are not installed."""
+    try:
+        return Detectors.load()
+    except FileNotFoundError:
+        return None
+
+
 def tier_signals(tier: str) -> Signals | None:
     """The learned tier by name: "fast" (shipped, NumPy only) or "transformer" (an extra).
 
@@ -71,7 +84,8 @@ class Engine:
     >>> card = engine.score(conversation)      # doctest: +SKIP
 
     ``learned`` is True (the fast tier), False (rules only), a tier name ("fast",
-    "transformer") or any object with the ``Signals`` interface.
+    "transformer") or any object with the ``Signals`` interface. The per-sentence
+    ``detectors`` (NumPy only) come with any learned tier; pass your own to override.
     """
 
     def __init__(
@@ -80,6 +94,7 @@ class Engine:
         scorers: Iterable[Scorer] = (),
         *,
         learned: bool | str | Signals = True,
+        detectors: Detectors | None = None,
     ) -> None:
         self.rubric = rubric if isinstance(rubric, Rubric) else load_rubric(rubric)
         own = {s.skill: s for s in scorers}
@@ -93,61 +108,177 @@ class Engine:
             self.signals = tier_signals(learned)
         else:
             self.signals = learned
+        if detectors is not None:
+            self.detectors: Detectors | None = detectors
+        else:
+            self.detectors = default_detectors() if learned is not False else None
 
     def analyse(self, conversation: Conversation) -> Analysis:
         return self._analyse(conversation)[0]
 
+    def detect(self, texts: Sequence[str], role: str) -> list[dict[str, float]]:
+        """Per text, each detector's probability for ``role`` ("agent" or "customer").
+
+        Keys are detector names ("empathy", "ownership", "straight_answer", ...) for the
+        positive label and ``name-`` for the negative one (e.g. "ownership-": deflects).
+        Empty dicts when the engine runs without learned models.
+        """
+        if self.detectors is None:
+            return [{} for _ in texts]
+        found = self.detectors.detect([(role, t) for t in texts])
+        return [{k: d.probability for k, d in f.items()} for f in found]
+
     def _analyse(
-        self, conversation: Conversation, annotation: Annotation | None = None
+        self,
+        conversation: Conversation,
+        annotation: Annotation | None = None,
+        detections: Detected | None = None,
     ) -> tuple[Analysis, dict[str, dict[str, object]] | None]:
         analysis = analyse(conversation, self.rubric)
-        analysis.metrics = compute_metrics(analysis)
         outcomes = None
         if self.signals is not None and conversation.messages:
-            polite, empathy, outcomes = annotation or self.signals.annotate(conversation)
+            annotation = annotation or self._annotate([conversation])[0]
+            polite, empathy, outcomes = annotation[:3]
             analysis.signals = {"politeness": list(polite), "empathy": list(empathy)}
+            if len(annotation) > 3:
+                analysis.signals.update(annotation[3])
+        if self.detectors is not None and conversation.messages:
+            analysis.detections = detections or self._detect([conversation])[0]
+        analysis.metrics = compute_metrics(analysis)  # after the detectors: straight answers
         return analysis, outcomes
 
-    def score_many(self, conversations: Sequence[Conversation]) -> list[Scorecard]:
-        """Score several conversations; batch-capable signals see them all at once."""
-        if not isinstance(self.signals, BatchSignals):
-            return [self.score(c) for c in conversations]
-        annotations = self.signals.annotate_many(conversations)
-        return [self.score(c, a) for c, a in zip(conversations, annotations, strict=True)]
+    def _annotate(self, conversations: Sequence[Conversation]) -> list[Annotation]:
+        signals = self.signals
+        turns = getattr(signals, "annotate_turns", None)
+        if turns is not None:
+            return list(turns(conversations))
+        if isinstance(signals, BatchSignals):
+            return list(signals.annotate_many(conversations))
+        assert signals is not None
+        return [signals.annotate(c) for c in conversations]
 
-    def score(self, conversation: Conversation, annotation: Annotation | None = None) -> Scorecard:
-        """The conversation's scorecard; ``annotation`` is the signals' output when it is known."""
-        analysis, outcomes = self._analyse(conversation, annotation)
+    def _detect(self, conversations: Sequence[Conversation]) -> list[Detected]:
+        """Detections of every scored message of all the conversations, in one pass."""
+        assert self.detectors is not None
+        items = [
+            (m.role, m.text if m.public and m.role != "system" else "")
+            for c in conversations
+            for m in c.messages
+        ]
+        found = self.detectors.detect(items)
+        out, at = [], 0
+        for c in conversations:
+            out.append(found[at : at + len(c.messages)])
+            at += len(c.messages)
+        return out
+
+    def score_many(self, conversations: Sequence[Conversation]) -> list[Scorecard]:
+        """Score several conversations; learned models see them all at once (faster)."""
+        n = len(conversations)
+        annotations: Sequence[Annotation | None] = [None] * n
+        if self.signals is not None:
+            annotations = self._annotate(conversations)
+        detections: Sequence[Detected | None] = [None] * n
+        if self.detectors is not None:
+            detections = self._detect(conversations)
+        return [
+            self.score(c, a, d)
+            for c, a, d in zip(conversations, annotations, detections, strict=True)
+        ]
+
+    def score(
+        self,
+        conversation: Conversation,
+        annotation: Annotation | None = None,
+        detections: Detected | None = None,
+    ) -> Scorecard:
+        """The conversation's scorecard; ``annotation`` and ``detections`` when already known."""
+        analysis, outcomes = self._analyse(conversation, annotation, detections)
         skills = {s.skill: s.score(analysis) for s in self.scorers}
+        messages = _message_signals(analysis)
         return Scorecard(
             conversation_id=conversation.id,
-            score=self.overall(skills),
+            score=self.overall(skills, analysis, outcomes, messages),
             skills=skills,
             metrics=analysis.metrics,
             agent=primary_agent(analysis),
-            messages=_message_signals(analysis),
+            messages=messages,
             outcomes=outcomes,
+            agents=self._by_agent(analysis, skills),
         )
 
-    def overall(self, skills: dict[str, SkillScore]) -> float | None:
-        """Weighted mean of the skills shown; a failed critical skill caps it."""
-        total = weights = 0.0
-        capped = False
-        for sid, result in skills.items():
-            if result.score is None:
-                continue
-            skill = self.rubric.skills.get(sid)
-            weight = skill.weight if skill else 1.0
-            total += weight * result.score
-            weights += weight
-            if skill and skill.critical and result.score < self.rubric.critical_threshold:
-                capped = True
-        if not weights:
+    def overall(
+        self,
+        skills: dict[str, SkillScore],
+        analysis: Analysis | None = None,
+        outcomes: dict[str, Any] | None = None,
+        messages: Sequence[dict[str, Any]] = (),
+    ) -> float | None:
+        """The rubric's overall model (or the weighted mean of the observed skills).
+
+        None when there was no exchange to judge (no customer message or no agent reply). A
+        critical skill caps the score only on an observed failure with evidence against it.
+        """
+        if analysis is not None and not (
+            analysis.by_role("agent") and analysis.by_role("customer")
+        ):
             return None
-        score = total / weights
-        if capped:
+        observed = {sid: s for sid, s in skills.items() if s.score is not None}
+        if not observed:
+            return None
+        model = self.rubric.overall
+        if model is not None and analysis is not None:
+            row = overall_model.features(skills, analysis.metrics, outcomes, messages)
+            score = model.predict(row)
+        else:
+            score = self._weighted_mean(observed)
+        if self._critical_failure(observed):
             score = min(score, self.rubric.critical_cap)
         return round(score, 1)
+
+    def _weighted_mean(self, observed: dict[str, SkillScore]) -> float:
+        total = weights = 0.0
+        for sid, result in observed.items():
+            skill = self.rubric.skills.get(sid)
+            weight = skill.weight if skill else 1.0
+            total += weight * (result.score or 0.0)
+            weights += weight
+        return total / weights if weights else 50.0
+
+    def _critical_failure(self, observed: dict[str, SkillScore]) -> bool:
+        for sid, result in observed.items():
+            skill = self.rubric.skills.get(sid)
+            if (
+                skill is not None
+                and skill.critical
+                and (result.score or 0.0) < self.rubric.critical_threshold
+                and any(e.weight < 0 for e in result.evidence)
+            ):
+                return True
+        return False
+
+    def _by_agent(
+        self, analysis: Analysis, skills: dict[str, SkillScore]
+    ) -> dict[str, dict[str, SkillScore]]:
+        """Each agent's skills from the evidence quoting their own messages (2+ agents only)."""
+        authors = {m.message.author for m in analysis.by_role("agent") if m.message.author}
+        if len(authors) < 2:
+            return {}
+        result: dict[str, dict[str, SkillScore]] = {}
+        for author in sorted(authors):
+            result[author] = {
+                sid: skill_score(analysis, sid, _own(s.evidence, author))
+                for sid, s in skills.items()
+            }
+        return result
+
+
+# Per-message signals of the dialogue model shown in the scorecard (see learned.TURN_SIGNALS).
+TURN_SIGNALS = ("solution_stated", "confirms_solved")
+
+
+def _own(evidence: list[Evidence], author: str) -> list[Evidence]:
+    return [e for e in evidence if e.author == author]
 
 
 def _message_signals(analysis: Analysis) -> list[dict[str, Any]]:
@@ -167,6 +298,10 @@ def _message_signals(analysis: Analysis) -> list[dict[str, Any]]:
         if polite is not None:
             value = polite[m.index]
             row["politeness"] = None if value is None else round(value, 4)
+        for name in TURN_SIGNALS:
+            values = analysis.signals.get(name)
+            if values is not None and values[m.index] is not None:
+                row[name] = values[m.index]
         if msg.role == "customer":
             row["chaser"] = m.index in chasers
         elif msg.role == "agent":

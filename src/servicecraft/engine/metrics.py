@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
-from servicecraft.engine.analysis import Analysis
-from servicecraft.model import Hindrance, Metrics
+from servicecraft.engine.analysis import SURE, Analysis
+from servicecraft.model import Evidence, Hindrance, Metrics
 
 # Cues that count as the agent's first definitive answer: a yes, a no, or a done.
 STRAIGHT_ANSWERS = ("answer_yes", "answer_no", "done")
@@ -54,7 +55,10 @@ def handoff_indices(analysis: Analysis) -> list[int]:
             indices.append(m.index)
         previous = current
     if not has_identity:
+        # Where a source names no one, an agent passing the customer on is a handoff: the
+        # rubric's transfer phrases, or the learned detector for other wordings.
         indices = [m.index for m, _ in analysis.hits("transfer", "agent")]
+        indices += [m.index for m, _, _ in analysis.detected("handoff", "agent", SURE)]
     return sorted(set(indices))
 
 
@@ -70,11 +74,36 @@ def _moved(before: tuple[str | None, str | None], after: tuple[str | None, str |
 
 
 def first_straight_answer(analysis: Analysis) -> int | None:
-    """Index of the first agent message that gives a yes, a no, or a done."""
+    """Index of the first agent message that gives a yes, a no, or a done.
+
+    The rubric's cues find the usual wordings; the learned detector finds the rest ("your
+    plan can't include roaming" is a no without any of the words a phrase list expects).
+    """
+    detected = {m.index for m, _, _ in analysis.detected("straight_answer", "agent", SURE)}
     for m in analysis.messages:
-        if m.message.role == "agent" and m.scored and any(c in m.cues for c in STRAIGHT_ANSWERS):
+        if m.message.role != "agent" or not m.scored:
+            continue
+        if m.index in detected or any(c in m.cues for c in STRAIGHT_ANSWERS):
             return m.index
     return None
+
+
+def straight_answer_evidence(
+    analysis: Analysis, index: int
+) -> Callable[[str, str, float], Evidence]:
+    """A maker of evidence quoting the straight answer in message ``index``."""
+    m = analysis.messages[index]
+    hit = next((h for h in m.hits if h.cue in STRAIGHT_ANSWERS), None)
+    detection = analysis.detections[index].get("straight_answer") if analysis.detections else None
+
+    def quote(effect: str, reason: str, weight: float) -> Evidence:
+        if hit is not None:
+            return analysis.evidence(m, hit, effect, reason, weight)
+        if detection is not None:
+            return analysis.detection_evidence(m, detection, effect, reason, weight)
+        return analysis.message_evidence(index, effect, reason, weight)
+
+    return quote
 
 
 def _before_straight_answer(analysis: Analysis) -> int | None:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import yaml
 
+from servicecraft.engine.overall import OverallModel
 from servicecraft.engine.phrases import PhraseError, PhraseMatcher
 from servicecraft.model import SKILLS
 
@@ -44,6 +45,9 @@ class Skill:
     weight: float = 1.0
     base: float = 50.0
     critical: bool = False
+    # Points added to every observed score of this skill (``servicecraft calibrate`` sets it
+    # where the organisation's reviewers are consistently stricter or more lenient).
+    offset: float = 0.0
 
 
 @dataclass(slots=True, frozen=True)
@@ -66,6 +70,9 @@ class Rubric:
     cues: dict[str, Cue]
     critical_threshold: float = 40.0
     critical_cap: float = 50.0
+    # The learned overall score; None: the weighted mean of the observed skills.
+    overall: OverallModel | None = None
+    version: str = ""
     # Built lazily: one matcher per speaker role.
     _matchers: dict[str, PhraseMatcher] = field(default_factory=dict, repr=False)
 
@@ -86,6 +93,8 @@ class Rubric:
             "cues": self.cues,
             "critical_threshold": self.critical_threshold,
             "critical_cap": self.critical_cap,
+            "overall": self.overall,
+            "version": self.version,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -94,6 +103,8 @@ class Rubric:
         self.cues = state["cues"]
         self.critical_threshold = state["critical_threshold"]
         self.critical_cap = state["critical_cap"]
+        self.overall = state["overall"]
+        self.version = state["version"]
         self._matchers = {}
 
 
@@ -104,17 +115,20 @@ def default_rubric_path() -> Path:
 def load_rubric(path: str | Path | None = None) -> Rubric:
     """Load a rubric file (the default one when no path is given)."""
     target = Path(path) if path is not None else default_rubric_path()
+    return build_rubric(_resolved(target, depth=0), source=str(target))
+
+
+def _resolved(target: Path, depth: int) -> dict[str, Any]:
+    """The rubric's mapping with its ``extends`` chain merged in (a calibrated rubric may
+    extend another calibrated one, which extends the default)."""
+    if depth > 8:
+        raise RubricError(f"{target}: 'extends' goes more than 8 rubrics deep (a cycle?)")
     raw = _read_yaml(target)
     base = raw.pop("extends", None)
-    if base is not None:
-        if base != "default":
-            parent_path = (target.parent / str(base)).resolve()
-            parent = _read_yaml(parent_path)
-            parent.pop("extends", None)
-        else:
-            parent = _read_yaml(default_rubric_path())
-        raw = _merge(parent, raw)
-    return build_rubric(raw, source=str(target))
+    if base is None:
+        return raw
+    parent_path = default_rubric_path() if base == "default" else (target.parent / str(base))
+    return _merge(_resolved(parent_path.resolve(), depth + 1), raw)
 
 
 def build_rubric(raw: Mapping[str, Any], source: str = "<rubric>") -> Rubric:
@@ -131,12 +145,20 @@ def build_rubric(raw: Mapping[str, Any], source: str = "<rubric>") -> Rubric:
         for other in (*cue.suppresses, *([cue.negated_as] if cue.negated_as else [])):
             if other not in cues:
                 raise RubricError(f"{source}: cue {cue.id!r} refers to unknown cue {other!r}")
+    overall = None
+    if raw.get("overall") is not None:
+        try:
+            overall = OverallModel.from_dict(_mapping(raw, "overall"))
+        except (TypeError, ValueError) as exc:
+            raise RubricError(f"{source}: {exc}") from None
     rubric = Rubric(
         name=str(raw.get("name", source)),
         skills=skills,
         cues=cues,
         critical_threshold=float(raw.get("critical_threshold", 40)),
         critical_cap=float(raw.get("critical_cap", 50)),
+        overall=overall,
+        version=str(raw.get("version", "")),
     )
     try:  # surface phrase errors at load time, not at the first conversation
         rubric.matcher("agent")
@@ -203,6 +225,7 @@ def _skill(sid: str, spec: Any) -> Skill:
         weight=weight,
         base=base,
         critical=bool(spec.get("critical", False)),
+        offset=float(spec.get("offset", 0.0)),
     )
 
 

@@ -1,11 +1,12 @@
 """Skill scorers: the built-in ones, and the interface a user's own scorer implements.
 
-A scorer is any object with a ``skill`` id and a ``score(analysis)`` method that
-returns a SkillScore (0..100, or None when the conversation gave no chance to
-show the skill) with its evidence. The built-ins start from the rubric's base,
-add the effects of the cues found (with diminishing returns), then apply checks
-that need the whole conversation (a missed chance to empathise, a straight answer
-that came late, a handoff, a customer who confirms the fix).
+A scorer is any object with a ``skill`` id and a ``score(analysis)`` method that returns a
+SkillScore with its evidence. A skill is a measurement, not a default: a built-in scorer
+gives a number only when it found evidence in the conversation (the rubric's cue phrases,
+the learned detectors' strongest sentences, whole-conversation checks such as a handoff or
+an upset customer nobody acknowledged), and ``None`` ("not observed") otherwise. The number
+is the skill's neutral point (the rubric's ``base``) plus the weights of its evidence, a
+repeated cue counting less each time.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from __future__ import annotations
 import re
 from typing import Protocol, runtime_checkable
 
-from servicecraft.engine.analysis import Analysis, MessageAnalysis
+from servicecraft.engine.analysis import SURE, Analysis, MessageAnalysis
 from servicecraft.engine.metrics import (
-    STRAIGHT_ANSWERS,
     chaser_indices,
     first_straight_answer,
     handoff_indices,
+    straight_answer_evidence,
 )
 from servicecraft.model import Evidence, SkillScore
 
@@ -26,6 +27,7 @@ from servicecraft.model import Evidence, SkillScore
 REPEAT_FACTORS = (1.0, 0.5, 0.25)
 _SHOUTING = re.compile(r"\b[A-Z]{2,}(?:[\s,!]+[A-Z]{2,}){2,}\b")
 LONG_SENTENCE_WORDS = 30
+STATED = 0.4  # a reply at least this likely to state the solution counts as stating one
 
 
 @runtime_checkable
@@ -37,6 +39,17 @@ class Scorer(Protocol):
     def score(self, analysis: Analysis) -> SkillScore: ...
 
 
+def skill_score(analysis: Analysis, skill: str, evidence: list[Evidence]) -> SkillScore:
+    """The skill's neutral point plus its evidence's weights; ``None`` without evidence."""
+    if not evidence:
+        return SkillScore(skill, None, [])
+    spec = analysis.rubric.skills.get(skill)
+    base = spec.base + spec.offset if spec is not None else 50.0
+    total = base + sum(e.weight for e in evidence)
+    evidence.sort(key=lambda e: (e.message, e.start))
+    return SkillScore(skill, round(min(100.0, max(0.0, total)), 1), evidence)
+
+
 class CueScorer:
     """Scores a skill from the rubric's cue effects; subclasses add whole-conversation checks."""
 
@@ -46,21 +59,25 @@ class CueScorer:
     def score(self, analysis: Analysis) -> SkillScore:
         if not self.applicable(analysis):
             return SkillScore(self.skill, None, [])
-        evidence = self.cue_evidence(analysis)
-        evidence += self.checks(analysis)
-        base = analysis.rubric.skills[self.skill].base
-        total = base + sum(e.weight for e in evidence)
-        evidence.sort(key=lambda e: (e.message, e.start))
-        return SkillScore(self.skill, round(min(100.0, max(0.0, total)), 1), evidence)
+        evidence = self.cue_evidence(analysis) + self.checks(analysis)
+        return skill_score(analysis, self.skill, evidence)
 
     def applicable(self, analysis: Analysis) -> bool:
-        """By default a skill can be shown whenever an agent spoke to the customer."""
+        """A skill can be shown only where an agent spoke to the customer."""
         return bool(analysis.by_role("agent"))
 
     def checks(self, analysis: Analysis) -> list[Evidence]:
         return []
 
     def cue_evidence(self, analysis: Analysis) -> list[Evidence]:
+        """The rubric's cues that affect this skill, as evidence (a fresh list each call)."""
+        key = "cues:" + self.skill
+        cached = analysis.memo.get(key)
+        if not isinstance(cached, list):
+            cached = analysis.memo[key] = self._cue_evidence(analysis)
+        return [e for e in cached if isinstance(e, Evidence)]
+
+    def _cue_evidence(self, analysis: Analysis) -> list[Evidence]:
         cues = analysis.rubric.cues
         seen: dict[str, int] = {}
         evidence: list[Evidence] = []
@@ -73,6 +90,28 @@ class CueScorer:
             reason = cues[hit.cue].reason
             evidence.append(analysis.evidence(m, hit, sign, reason, effect * REPEAT_FACTORS[n]))
         return evidence
+
+    def detected(
+        self, analysis: Analysis, name: str, reason: str, weight: float, role: str = "agent"
+    ) -> list[Evidence]:
+        """Evidence from a learned detector's sentences, unless a cue already quotes them.
+
+        Weight scales with the detector's confidence above SURE; one per message, at most
+        three, the repeats counting less as cues do.
+        """
+        found: list[Evidence] = []
+        quoted = {(e.message, e.start) for e in self.cue_evidence(analysis)}
+        sign = "-" if weight < 0 else "+"
+        for n, (m, p, d) in enumerate(analysis.detected(name, role, SURE)[: len(REPEAT_FACTORS)]):
+            if any(i == m.index and d.start <= s < d.end for i, s in quoted):
+                continue
+            strength = 0.5 + 0.5 * (p - SURE) / (1 - SURE)
+            found.append(
+                analysis.detection_evidence(
+                    m, d, sign, reason, round(weight * strength * REPEAT_FACTORS[n], 1)
+                )
+            )
+        return found
 
 
 def _signal(analysis: Analysis, name: str, messages: list[MessageAnalysis]) -> list[float]:
@@ -98,37 +137,62 @@ class RapportScorer(CueScorer):
         return []
 
 
-class EmpathyScorer(CueScorer):
-    def applicable(self, analysis: Analysis) -> bool:
-        if not analysis.by_role("agent"):
-            return False
-        return analysis.has("distress") or any(
-            analysis.rubric.cues[c].effects.get("empathy", 0) > 0
-            for m in analysis.messages
-            for c in m.cues
+def _upset(analysis: Analysis) -> Evidence | None:
+    """The customer's first sign of being upset or in a hard spot: a cue or the detector."""
+    if "upset" not in analysis.memo:
+        analysis.memo["upset"] = _find_upset(analysis)
+    return analysis.memo["upset"]  # type: ignore[return-value]
+
+
+def _find_upset(analysis: Analysis) -> Evidence | None:
+    cue = next(analysis.hits("distress", "customer"), None)
+    if cue is not None:
+        m, hit = cue
+        return analysis.evidence(
+            m, hit, "-", "the customer was upset and no one acknowledged it", -15.0
         )
+    found = analysis.detected("distress", "customer", SURE)
+    if found:
+        m, _, d = found[0]
+        return analysis.detection_evidence(
+            m, d, "-", "the customer was upset and no one acknowledged it", -15.0
+        )
+    return None
+
+
+class EmpathyScorer(CueScorer):
+    """Observed when the customer is upset, or an agent shows (or refuses) empathy."""
 
     def checks(self, analysis: Analysis) -> list[Evidence]:
-        found: list[Evidence] = []
-        distress = next(analysis.hits("distress", "customer"), None)
-        acknowledged = any(
+        found = self.detected(analysis, "empathy", "acknowledges how the customer feels", 20.0)
+        found += self.detected(analysis, "empathy-", "brushes the customer's feelings off", -18.0)
+        acknowledged = any(e.weight > 0 for e in found) or any(
             e.weight > 0 for e in self.cue_evidence(analysis) if e.reason != "apologises"
         )
-        if distress is not None and not acknowledged:
-            m, hit = distress
-            found.append(
-                analysis.evidence(
-                    m, hit, "-", "the customer was upset and no one acknowledged it", -15.0
-                )
-            )
-        warmth = _signal(analysis, "empathy", analysis.by_role("agent"))
-        if warmth and max(warmth) >= 0.6:
-            agent = analysis.by_role("agent")
-            best = max(range(len(warmth)), key=warmth.__getitem__)
-            found.append(
-                analysis.message_evidence(agent[best].index, "+", "warm, caring language", 8.0)
-            )
+        upset = _upset(analysis)
+        if upset is not None and not acknowledged:
+            found.append(upset)
+        if not analysis.detections:  # rules only: the word heuristic stands in
+            found += self._warmth(analysis)
         return found
+
+    def score(self, analysis: Analysis) -> SkillScore:
+        if not analysis.by_role("agent"):
+            return SkillScore(self.skill, None, [])
+        evidence = self.cue_evidence(analysis) + self.checks(analysis)
+        # An apology alone, to a customer who was not upset, is courtesy, not empathy shown.
+        if all(e.reason == "apologises" for e in evidence) and _upset(analysis) is None:
+            return SkillScore(self.skill, None, [])
+        return skill_score(analysis, self.skill, evidence)
+
+    @staticmethod
+    def _warmth(analysis: Analysis) -> list[Evidence]:
+        agent = analysis.by_role("agent")
+        warmth = _signal(analysis, "empathy", agent)
+        if warmth and max(warmth) >= 0.6:
+            best = max(range(len(warmth)), key=warmth.__getitem__)
+            return [analysis.message_evidence(agent[best].index, "+", "warm, caring language", 8.0)]
+        return []
 
 
 class RespectScorer(CueScorer):
@@ -138,16 +202,13 @@ class RespectScorer(CueScorer):
             match = _SHOUTING.search(m.message.text)
             if match:
                 found.append(
-                    Evidence(
-                        m.index,
-                        match.start(),
-                        match.end(),
-                        match.group(),
-                        "-",
-                        "shouting in capitals",
-                        -12.0,
+                    analysis.evidence_span(
+                        m.index, match.start(), match.end(), "-", "shouting in capitals", -12.0
                     )
                 )
+        found += self.detected(
+            analysis, "respect-", "talks down to, blames or dismisses the customer", -16.0
+        )
         agent = analysis.by_role("agent")
         polite = _signal(analysis, "politeness", agent)
         if polite and min(polite) < 0.15:
@@ -175,10 +236,14 @@ class OwnershipScorer(CueScorer):
                     chasers[1], "-", "the customer had to chase more than once", -8.0
                 )
             )
+        found += self.detected(
+            analysis, "ownership-", "passes the buck or sends the customer elsewhere", -14.0
+        )
         done = next(analysis.hits("done", "agent"), None)
         if done is not None and not found:
             m, hit = done
             found.append(analysis.evidence(m, hit, "+", "resolved in one touch", 10.0))
+        found += self.detected(analysis, "ownership", "takes personal responsibility", 14.0)
         return found
 
 
@@ -187,38 +252,38 @@ class HonestyScorer(CueScorer):
         return bool(analysis.by_role("agent")) and bool(analysis.by_role("customer"))
 
     def checks(self, analysis: Analysis) -> list[Evidence]:
+        found = self.detected(
+            analysis, "straight_answer-", "vague or evasive instead of an answer", -12.0
+        )
         answer = first_straight_answer(analysis)
         agent = analysis.by_role("agent")
         if answer is None:
             # A customer who confirms it is solved got their answer, whatever the words.
             if analysis.has("confirms_solved"):
-                return []
+                return found
             if len(agent) >= 2 or analysis.has("chaser"):
-                return [
+                found.append(
                     analysis.message_evidence(
                         agent[-1].index, "-", "no straight answer given", -12.0
                     )
-                ]
-            return []
+                )
+            return found
         replies_before = sum(1 for m in agent if m.index < answer)
-        m = analysis.messages[answer]
-        hit = next(h for h in m.hits if h.cue in STRAIGHT_ANSWERS)
+        quote = straight_answer_evidence(analysis, answer)
         if replies_before == 0:
-            return [analysis.evidence(m, hit, "+", "a straight answer in the first reply", 12.0)]
-        if replies_before >= 2:
-            return [analysis.evidence(m, hit, "-", "the straight answer came late", -6.0)]
-        return []
+            found.append(quote("+", "a straight answer in the first reply", 12.0))
+        elif replies_before >= 2:
+            found.append(quote("-", "the straight answer came late", -6.0))
+        else:
+            found.append(quote("+", "a straight answer", 4.0))
+        return found
 
 
 class SolutionScorer(CueScorer):
+    """Observed wherever a customer wrote and an agent replied: was a solution stated?"""
+
     def applicable(self, analysis: Analysis) -> bool:
-        if not analysis.by_role("agent"):
-            return False
-        return analysis.has("problem") or any(
-            analysis.rubric.cues[c].effects.get("solution", 0)
-            for m in analysis.messages
-            for c in m.cues
-        )
+        return bool(analysis.by_role("agent")) and bool(analysis.by_role("customer"))
 
     def checks(self, analysis: Analysis) -> list[Evidence]:
         found: list[Evidence] = []
@@ -244,7 +309,47 @@ class SolutionScorer(CueScorer):
                     m, hit, "-", "cites policy without offering an alternative", -10.0
                 )
             )
+        found += self._stated(analysis, found)
         return found
+
+    def _stated(self, analysis: Analysis, found: list[Evidence]) -> list[Evidence]:
+        """Whether any reply states a solution: the learned judgements, weighed by confidence.
+
+        The dialogue model's per-turn "the helpdesk states the solution", trained on DCH-1's
+        annotators of real helpdesk dialogues, gives a probability per reply (the sentence
+        detector stands in without it: on real dialogues it fires on too many plain replies);
+        the strongest reply is quoted, for or against.
+        """
+        agent = analysis.by_role("agent")
+        nugget = analysis.signals.get("solution_stated")
+        best: tuple[float, int] | None = None
+        for m in agent:
+            p = nugget[m.index] if nugget else None
+            d = analysis.detections[m.index].get("solution") if analysis.detections else None
+            if p is None and d is not None:  # no dialogue model: the sentence detector alone
+                p = d.probability
+            if p is not None and (best is None or p > best[0]):
+                best = (p, m.index)
+        if best is None:
+            return []
+        p, index = best
+        cues = self.cue_evidence(analysis) + found
+        if p >= STATED:
+            if any(e.weight > 0 and e.message == index for e in cues):
+                return []  # a cue already quotes that reply
+            weight = round(10.0 + 25.0 * (p - STATED), 1)
+            return [analysis.message_evidence(index, "+", "states a solution", weight)]
+        weight = round(-5.0 - 25.0 * (STATED - p) / STATED, 1)
+        return [
+            analysis.message_evidence(agent[-1].index, "-", "no reply states a solution", weight)
+        ]
+
+
+class ProactivityScorer(CueScorer):
+    def checks(self, analysis: Analysis) -> list[Evidence]:
+        return self.detected(
+            analysis, "proactivity", "anticipates the next step or does more than asked", 18.0
+        )
 
 
 class ClarityScorer(CueScorer):
@@ -265,7 +370,7 @@ BUILTIN_SCORERS: dict[str, type[CueScorer]] = {
     "ownership": OwnershipScorer,
     "honesty": HonestyScorer,
     "solution": SolutionScorer,
-    "proactivity": CueScorer,
+    "proactivity": ProactivityScorer,
     "clarity": ClarityScorer,
 }
 

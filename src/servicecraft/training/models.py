@@ -518,4 +518,10 @@ def build(data: Path, out: Path) -> dict[str, int]:
         arrays = fitted.arrays()
         arrays["settings"] = np.array([fitted.scale, fitted.lam], dtype=np.float32)
         write_arrays(out / "outcomes.npz", {**arrays, "sources": fingerprint})
+
+        from servicecraft.training.detectors import build_detectors
+        from servicecraft.training.overall import build_overall
+
+        build_detectors(out)
+        build_overall(data, out, (fitted.scale, fitted.lam))
     return {p.name: p.stat().st_size for p in sorted(out.glob("*.npz"))}

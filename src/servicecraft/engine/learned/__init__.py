@@ -53,6 +53,10 @@ EMPATHY_WORDS = frozenset(
     ]
 )
 Annotation = tuple[list[float | None], list[float | None], dict[str, dict[str, object]]]
+# Per-message probabilities from the dialogue model's first stage (DCH-1's per-turn nugget
+# labels): the helpdesk states the solution, moves toward it; the customer confirms it.
+TurnSignals = dict[str, list[float | None]]
+TURN_SIGNALS = {"solution_stated": 5, "toward_solution": 4, "confirms_solved": 2}
 Floats = npt.NDArray[np.float64]
 # Column blocks of the per-word matrix (see training.models.DialogueModel.arrays): nugget
 # logits of the turn itself, of the turn after it and of the turn before it (customer types
@@ -177,9 +181,18 @@ class LearnedSignals:
         The per-call overhead of NumPy dominates one short conversation; over a batch it
         is paid once.
         """
+        return [(a[0], a[1], a[2]) for a in self.annotate_turns(conversations)]
+
+    def annotate_turns(
+        self, conversations: Sequence[Conversation]
+    ) -> list[
+        tuple[list[float | None], list[float | None], dict[str, dict[str, object]], TurnSignals]
+    ]:
+        """``annotate_many`` and, per message, the first stage's nugget probabilities."""
         messages = [m for c in conversations for m in c.messages]
         if not messages:
-            return [([], [], o) for o in self._outcomes_many(*_NO_TURNS, [0] * len(conversations))]
+            empty = self._outcomes_many(*_NO_TURNS, [0] * len(conversations))[0]
+            return [([], [], o, {k: [] for k in TURN_SIGNALS}) for o in empty]
         words = [tokens(m.text) for m in messages]
         encoded = self._encode(words)
         polite = self._polite_of(words, encoded).tolist()
@@ -190,8 +203,15 @@ class LearnedSignals:
         turns = [j for j, m in enumerate(messages) if m.public and m.role != "system"]
         agent = np.array([messages[j].role != "customer" for j in turns], dtype=np.intp)
         lengths = [sum(m.public and m.role != "system" for m in c.messages) for c in conversations]
-        outcomes = self._outcomes_many(sums[turns], agent, lengths)
-        result: list[Annotation] = []
+        outcomes, nuggets = self._outcomes_many(sums[turns], agent, lengths)
+        by_message: dict[str, list[float | None]] = {
+            k: [None] * len(messages) for k in TURN_SIGNALS
+        }
+        for name, column in TURN_SIGNALS.items():
+            values = by_message[name]
+            for j, p in zip(turns, nuggets[:, column].round(4).tolist(), strict=True):
+                values[j] = p
+        result = []
         at = 0
         for conversation, outcome in zip(conversations, outcomes, strict=True):
             end = at + len(conversation.messages)
@@ -199,7 +219,8 @@ class LearnedSignals:
                 w if m.role == "agent" else None
                 for m, w in zip(conversation.messages, warm[at:end], strict=True)
             ]
-            result.append((polite[at:end], empathy, outcome))
+            turn_signals = {k: v[at:end] for k, v in by_message.items()}
+            result.append((polite[at:end], empathy, outcome, turn_signals))
             at = end
         return result
 
@@ -264,19 +285,21 @@ class LearnedSignals:
 
     def _outcomes_many(
         self, s: Floats, agent: npt.NDArray[np.intp], lengths: list[int]
-    ) -> list[dict[str, dict[str, object]]]:
+    ) -> tuple[list[dict[str, dict[str, object]]], Floats]:
         """Outcome distributions per conversation from the per-turn weight sums ``s`` of all
-        public turns (conversations one after another, ``lengths`` turns each)."""
+        public turns (conversations one after another, ``lengths`` turns each), and the
+        first stage's nugget distribution of every turn."""
         n_of = np.array(lengths, dtype=np.intp)
         z = np.tile(self._o_bias + self._o_turns[0] + self._o_last[2], (len(lengths), 1))
         full = np.flatnonzero(n_of)  # conversations with at least one turn
+        nuggets: Floats = np.zeros((len(agent), 7))
         if len(full):
-            z[full] = self._stage_two(s, agent, n_of[full])
-        return self._distributions(z)
+            z[full], nuggets = self._stage_two(s, agent, n_of[full])
+        return self._distributions(z), nuggets
 
     def _stage_two(
         self, s: Floats, agent: npt.NDArray[np.intp], n_of: npt.NDArray[np.intp]
-    ) -> Floats:
+    ) -> tuple[Floats, Floats]:
         """Outcome logits of conversations that have turns (see training.models.DialogueModel)."""
         starts = np.concatenate([[0], np.cumsum(n_of)[:-1]])
         ends = starts + n_of - 1
@@ -318,7 +341,7 @@ class LearnedSignals:
         out += padded_s[np.where(several, last_c, -1), _O_LC]
         out += padded_s[last_h, _O_LH]
         result: Floats = out
-        return result
+        return result, nuggets
 
     @staticmethod
     def _distributions(z: Floats) -> list[dict[str, dict[str, object]]]:

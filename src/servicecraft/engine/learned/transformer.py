@@ -303,10 +303,14 @@ class TransformerSignals:
     def annotate_many(self, conversations: Sequence[Conversation]) -> list[Annotation]:
         """As ``annotate`` for each: every message of all of them in one encoder pass (and the
         sentences of the agents' multi-sentence messages in one more, for empathy)."""
+        return [(a[0], a[1], a[2]) for a in self.annotate_turns(conversations)]
+
+    def annotate_turns(self, conversations: Sequence[Conversation]) -> list[tuple[Any, ...]]:
+        """``annotate_many`` and the fast tier's per-turn nugget signals (see the engine)."""
         every = [m for c in conversations for m in c.messages]
         texts = [m.text for m in every]
         embedded = self.embed(texts)
-        fast = self._fast.annotate_many(conversations)
+        fast = self._fast.annotate_turns(conversations)
         polite = self._polite_of(embedded, [0.5 if p is None else p for f in fast for p in f[0]])
         agents = [k for k, m in enumerate(every) if m.role == "agent"]
         warm = self._warmth([texts[k] for k in agents], embedded[agents], polite[agents])
@@ -314,14 +318,15 @@ class TransformerSignals:
         for k, w in zip(agents, warm.tolist(), strict=True):
             warmth[k] = w
         features, start = [], 0
-        results: list[Annotation] = []
+        results: list[tuple[Any, ...]] = []
         for conversation in conversations:
             messages = conversation.messages
             end = start + len(messages)
             turns = [j for j, m in enumerate(messages) if m.public and m.role != "system"]
             roles = ["c" if messages[j].role == "customer" else "h" for j in turns]
             features.append(dialogue_features(embedded[start:end][turns], roles))
-            results.append((polite[start:end].tolist(), warmth[start:end], {}))
+            turn_signals = fast[len(results)][3]
+            results.append((polite[start:end].tolist(), warmth[start:end], {}, turn_signals))
             start = end
         if conversations:
             ours = softmax3(np.array(features) @ self._outcome_w + self._outcome_bias)
