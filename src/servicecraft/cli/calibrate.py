@@ -72,19 +72,19 @@ def calibrate_command(
         (rejected if isinstance(item, Rejection) else conversations).append(item)  # type: ignore[arg-type]
     known = {c.id for c in conversations}
     reviews: list[Review] = []
-    for item in _numbered(reviews_path):
-        if isinstance(item, Rejection):
-            rejected.append(item)
-        elif item[1].conversation_id not in known:
+    for entry in _numbered(reviews_path):
+        if isinstance(entry, Rejection):
+            rejected.append(entry)
+        elif entry[1].conversation_id not in known:
             rejected.append(
                 Rejection(
                     str(reviews_path),
-                    f"line {item[0]}",
-                    f"unknown conversation {item[1].conversation_id!r} (not in the inputs)",
+                    f"line {entry[0]}",
+                    f"unknown conversation {entry[1].conversation_id!r} (not in the inputs)",
                 )
             )
         else:
-            reviews.append(item[1])
+            reviews.append(entry[1])
     for r in rejected[:SHOWN_REJECTIONS]:
         click.echo(f"rejected {r}", err=True)
     if len(rejected) > SHOWN_REJECTIONS:
