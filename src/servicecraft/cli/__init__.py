@@ -18,6 +18,11 @@ _COMMAND_MODULES = (
     "servicecraft.cli.app",
     "servicecraft.cli.models",
     "servicecraft.cli.calibrate",
+    "servicecraft.cli.reviews",
+    "servicecraft.cli.practice",
+    "servicecraft.cli.myths",
+    "servicecraft.cli.surveys",
+    "servicecraft.cli.rescore",
 )
 
 

@@ -19,14 +19,22 @@ from servicecraft.importers._csv import parse_csv, split_rows
 from servicecraft.importers._dch import parse_dch
 from servicecraft.importers._detect import detect_format, open_error
 from servicecraft.importers._jsonl import parse_jsonl, split_lines
-from servicecraft.importers._records import FORMATS, CsvColumns, RawRecord, SourceError
+from servicecraft.importers._records import (
+    FORMATS,
+    CsvColumns,
+    MissingColumns,
+    RawRecord,
+    SourceError,
+)
 from servicecraft.importers._split import split_array
 from servicecraft.importers._zendesk import parse_zendesk, split_zendesk
 from servicecraft.model import Conversation, Rejection
 
 __all__ = [
     "FORMATS",
+    "MAX_CONVERSATION_CHARS",
     "CsvColumns",
+    "MissingColumns",
     "RawRecord",
     "SourceError",
     "conversation_from_dict",
@@ -38,6 +46,12 @@ __all__ = [
     "sample_path",
 ]
 
+# Scoring time grows with the text (linearly), so one pasted log or mail archive must not
+# stall an import or an API worker: longer conversations are rejected with this reason.
+# At this size a conversation scores in about a second (docs/formats.md).
+MAX_CONVERSATION_CHARS = 500_000
+
+NO_MESSAGES = "the conversation has no messages; it needs at least one to be scored"
 _PARSERS: dict[str, Callable[[RawRecord], Conversation | Rejection]] = {
     "jsonl": parse_jsonl,
     "csv": parse_csv,
@@ -77,9 +91,23 @@ def iter_raw(
 def parse_raw(raw: RawRecord) -> Conversation | Rejection:
     """Parse one raw record; never raises: problems come back as a Rejection."""
     try:
-        return _PARSERS[raw.fmt](raw)
+        parsed = _PARSERS[raw.fmt](raw)
     except Exception as exc:  # a parser bug must cost one record, not the whole import
         return Rejection(raw.source, raw.location, f"cannot parse: {type(exc).__name__}: {exc}")
+    if isinstance(parsed, Conversation):
+        size = sum(len(m.text) for m in parsed.messages)
+        if size > MAX_CONVERSATION_CHARS:
+            return Rejection(
+                raw.source,
+                raw.location,
+                f"the conversation's text is {size:,} characters long; at most "
+                f"{MAX_CONVERSATION_CHARS:,} are scored (split it, or shorten "
+                "its longest messages)",
+            )
+    if isinstance(parsed, Conversation) and not parsed.messages:
+        # Accepted, it would be stored with every score empty and count in no figure.
+        return Rejection(raw.source, raw.location, NO_MESSAGES)
+    return parsed
 
 
 def read_conversations(

@@ -28,17 +28,22 @@ from sqlalchemy import (
     select,
     text,
     true,
+    update,
 )
 from sqlalchemy.orm import Session
 
 from servicecraft.model import SKILLS
-from servicecraft.store.schema import HISTOGRAM_BINS, Conversation, WeeklyStats
+from servicecraft.store.schema import HISTOGRAM_BINS, Conversation, DataVersion, WeeklyStats
 
 C = Conversation.__table__
 W = cast(Table, WeeklyStats.__table__)
 Cell = tuple[int | None, date | None]
 # Any constant shared by every writer: PostgreSQL serialises aggregate refreshes on it.
 _ADVISORY_LOCK = 0x5C_0A66
+# Scores have one decimal; a mean summed in another row order can land a hair below a
+# score equal to it (52.19999999999999), which must not count as "above" on one run and
+# not on the next.
+_MEAN_ROUNDING = 1e-6
 
 
 def _cells_filter(table: Any, cells: Iterable[Cell]) -> ColumnElement[bool]:
@@ -95,7 +100,7 @@ def _summary(where: ColumnElement[bool]) -> Any:
         s.c.department_id,
         func.count().label("conversations"),
         func.count(s.c.score).label("scored"),
-        count_if(s.c.score > s.c.team_mean).label("above"),
+        count_if(s.c.score > s.c.team_mean + _MEAN_ROUNDING).label("above"),
         count_if(s.c.one_touch.is_(True)).label("one_touch"),
         count_if(s.c.chasers > 0).label("chased"),
         func.coalesce(func.sum(s.c.chasers), 0).label("chasers"),
@@ -120,6 +125,11 @@ def _replace(connection: Connection | Session, where_w: Any, where_c: Any) -> No
     connection.execute(insert(W).from_select([c.name for c in query.selected_columns], query))
 
 
+def _bump_version(connection: Connection | Session) -> None:
+    # In the same transaction as the aggregates: a cache that sees the new version sees them.
+    connection.execute(update(DataVersion).values(version=DataVersion.version + 1))
+
+
 def _dialect(connection: Connection | Session) -> str:
     bind = connection.get_bind() if isinstance(connection, Session) else connection
     return bind.dialect.name
@@ -133,11 +143,13 @@ def refresh(connection: Connection | Session, cells: Iterable[Cell]) -> None:
     if isinstance(connection, Session):
         connection.flush()  # the conversations just added must be visible to the SELECT
     _replace(connection, _cells_filter(W, cells), _cells_filter(C, cells))
+    _bump_version(connection)
 
 
 def rebuild(connection: Connection | Session) -> None:
     """Recompute every aggregate (after a bulk load, or on a database that predates them)."""
     _replace(connection, true(), true())
+    _bump_version(connection)
 
 
 def needs_rebuild(connection: Connection) -> bool:

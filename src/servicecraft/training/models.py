@@ -235,7 +235,8 @@ def _softmax(z: np.ndarray, groups: int) -> np.ndarray:
     z = z.reshape(n, groups, width // groups)
     p = np.exp(z - z.max(2, keepdims=True))
     p /= p.sum(2, keepdims=True)
-    return p.reshape(n, width)
+    result: np.ndarray = p.reshape(n, width)
+    return result
 
 
 def _apply(weights: np.ndarray, x: sp.csr_matrix, groups: int) -> np.ndarray:
@@ -433,28 +434,28 @@ def out_of_fold_nuggets(
     data: Dialogues, rows: Sequence[int], folds: int = 5
 ) -> dict[int, np.ndarray]:
     """Stage-1 predictions for ``rows``, each from a model that did not see its dialogue."""
-    rows = np.asarray(rows)
+    at = np.asarray(rows)
     out: dict[int, np.ndarray] = {}
-    for train, test in KFold(folds, shuffle=True, random_state=SEED).split(rows):
-        vocab = vocabulary(data, rows[train])
-        weights = DialogueModel.fit_nuggets(data, vocab, rows[train])
-        out.update(DialogueModel.predict_nuggets(data, vocab, rows[test], weights))
+    for train, test in KFold(folds, shuffle=True, random_state=SEED).split(at):
+        vocab = vocabulary(data, at[train])
+        weights = DialogueModel.fit_nuggets(data, vocab, at[train])
+        out.update(DialogueModel.predict_nuggets(data, vocab, at[test], weights))
     return out
 
 
 def choose_outcome_settings(
     data: Dialogues, rows: Sequence[int], oof: dict[int, np.ndarray], folds: int = 3
-) -> float:
+) -> tuple[float, float]:
     """The (scale, lam) of OUTCOME_GRID with the best inner-CV NMD (mean of A, S, E)."""
-    rows = np.asarray(rows)
+    at = np.asarray(rows)
     scores = np.zeros(len(OUTCOME_GRID))
-    for train, test in KFold(folds, shuffle=True, random_state=SEED).split(rows):
-        vocab = vocabulary(data, rows[train])
+    for train, test in KFold(folds, shuffle=True, random_state=SEED).split(at):
+        vocab = vocabulary(data, at[train])
         for k, (scale, lam) in enumerate(OUTCOME_GRID):
-            x = DialogueModel.outcome_matrix(data, vocab, rows[train], oof, scale)
-            w = fit_softmax(x, data.targets[rows[train]], 3, lam)
-            p = _apply(w, DialogueModel.outcome_matrix(data, vocab, rows[test], oof, scale), 3)
-            scores[k] += sum(nmd(p, data.targets[rows[test]], q) for q in range(3))
+            x = DialogueModel.outcome_matrix(data, vocab, at[train], oof, scale)
+            w = fit_softmax(x, data.targets[at[train]], 3, lam)
+            p = _apply(w, DialogueModel.outcome_matrix(data, vocab, at[test], oof, scale), 3)
+            scores[k] += sum(nmd(p, data.targets[at[test]], q) for q in range(3))
     return OUTCOME_GRID[int(np.argmin(scores))]
 
 

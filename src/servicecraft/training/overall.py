@@ -67,12 +67,12 @@ def out_of_fold_annotations(
         shipped = read_weights(folder / "outcomes.npz")["settings"]
         settings = (float(shipped[0]), float(shipped[1]))
     politeness = read_weights(folder / "politeness.npz")
-    rows = np.asarray(rows)
+    at = np.asarray(rows)
     out: dict[int, Any] = {}
-    for train, test in KFold(folds, shuffle=True, random_state=SEED).split(rows):
-        model = DialogueModel.fit(dialogues, rows[train], settings=settings)
+    for train, test in KFold(folds, shuffle=True, random_state=SEED).split(at):
+        model = DialogueModel.fit(dialogues, at[train].tolist(), settings=settings)
         signals = LearnedSignals(politeness, model.arrays())
-        chosen = [int(i) for i in rows[test]]
+        chosen = [int(i) for i in at[test]]
         for i, a in zip(
             chosen, signals.annotate_turns([conversations[i] for i in chosen]), strict=True
         ):
@@ -109,7 +109,7 @@ def build_overall(
     from servicecraft.engine.rubric import default_rubric_path
 
     conversations, y = dch_conversations(data)
-    rows = np.arange(len(conversations))
+    rows = list(range(len(conversations)))
     if annotations is None:
         annotations = out_of_fold_annotations(data, rows, settings=settings, weights=out)
     rubric = load_rubric()
@@ -118,7 +118,7 @@ def build_overall(
     cards = [engine.score(conversations[i], annotations[i]) for i in rows]
     fitted = fit(
         card_rows(cards),
-        y,
+        y.tolist(),
         feature_names(list(rubric.skills)),
         fitted_on=(
             f"DCH-1 English, {len(y)} real helpdesk dialogues: the mean of 19 annotators' "

@@ -118,7 +118,8 @@ def fast_logits(
         [texts[i] for i in train], labels[train].tolist(), weights[train].tolist()
     )
     z = model.decision_function(vectorizer.transform([texts[i] for i in test]))
-    return np.clip(z, -CLIP, CLIP)
+    result: np.ndarray = np.clip(z, -CLIP, CLIP)
+    return result
 
 
 def _politeness_lr(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> LogisticRegression:
@@ -181,7 +182,8 @@ def fit_politeness_head(
 
 def politeness_probability(head: dict[str, Any], x: np.ndarray, fast: np.ndarray) -> np.ndarray:
     z = x @ head["weights"] + head["fast"] * np.clip(fast, -CLIP, CLIP) + head["bias"]
-    return 1.0 / (1.0 + np.exp(-z))
+    result: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+    return result
 
 
 def politeness_folds(polite: Politeness, folds: int = 10) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -274,9 +276,9 @@ def choose_outcome_lambda(x: np.ndarray, targets: np.ndarray, rows: np.ndarray) 
 def fit_outcome_head(
     x: np.ndarray, targets: np.ndarray, rows: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray, float]:
-    rows = np.asarray(rows)
-    lam = choose_outcome_lambda(x, targets, rows)
-    weights, bias = fit_dense_softmax(x[rows], targets[rows], lam)
+    at = np.asarray(rows)
+    lam = choose_outcome_lambda(x, targets, at)
+    weights, bias = fit_dense_softmax(x[at], targets[at], lam)
     return weights, bias, lam
 
 

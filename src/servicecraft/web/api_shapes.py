@@ -35,12 +35,25 @@ class ImportRejection(BaseModel):
     reason: str = Field(examples=["line 3: not valid JSON"])
 
 
+class SurveyLinkOut(BaseModel):
+    conversation_id: str
+    customer: str | None = Field(
+        description="the customer's name or address, as the source gave it"
+    )
+    link: str = Field(description="single use, shown once")
+
+
 class ImportResult(BaseModel):
     imported: int = Field(description="new conversations scored and stored")
     updated: int = Field(description="stored before with other content: scored again, replaced")
     skipped: int = Field(description="stored before with the same content: nothing added")
-    rejected: int = Field(description="lines that could not be read; see rejections")
+    unchanged: int = Field(description="the same as skipped")
+    rejected: int = Field(description="lines that could not be read or stored; see rejections")
+    read: int = Field(description="lines read: imported + updated + unchanged + rejected")
     rejections: list[ImportRejection]
+    survey_links: list[SurveyLinkOut] | None = Field(
+        None, description="with ?survey_links=true: a link for each new conversation (shown once)"
+    )
 
 
 class Week(BaseModel):
@@ -127,6 +140,8 @@ def import_result(report: ImportReport) -> dict[str, Any]:
         "imported": report.imported,
         "updated": report.updated,
         "skipped": report.skipped,
+        "unchanged": report.unchanged,
         "rejected": len(rejections),
+        "read": report.read,
         "rejections": rejections,
     }

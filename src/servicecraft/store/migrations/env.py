@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from servicecraft.store.schema import Base
+from servicecraft.store import Base  # every table, the review ones included
 
 connection = context.config.attributes.get("connection")
 if connection is None:
