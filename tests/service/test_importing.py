@@ -121,11 +121,11 @@ class FailingEngine(Engine):
         super().__init__()
         self.calls, self.fail_at = 0, fail_at
 
-    def score(self, conversation, annotation=None):  # type: ignore[no-untyped-def]
+    def score(self, conversation, annotation=None, detections=None):  # type: ignore[no-untyped-def]
         self.calls += 1
         if self.calls == self.fail_at:
             raise KeyboardInterrupt("power cut")
-        return super().score(conversation, annotation)
+        return super().score(conversation, annotation, detections)
 
 
 def test_interruption_mid_batch_loses_only_that_batch(database_url: str) -> None:
