@@ -158,6 +158,7 @@ def test_import_command(database_url: str, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert f"rejected {bad}:line 1: messages[0].role must be one of" in result.stderr
     assert f"imported {sample_size()}, updated 0, unchanged 0, rejected 1" in result.stderr
+    assert f"read {sample_size() + 1}: " in result.stderr
     missing = CliRunner().invoke(
         main, ["import", str(tmp_path / "none.jsonl"), "--db", database_url]
     )

@@ -84,8 +84,8 @@ def import_command(
     if report.rejected > SHOWN_REJECTIONS:
         click.echo(f"... and {report.rejected - SHOWN_REJECTIONS} more rejected", err=True)
     click.echo(
-        f"imported {report.imported}, updated {report.updated}, unchanged {report.skipped}, "
-        f"rejected {report.rejected} in {elapsed:.1f}s",
+        f"read {report.read}: imported {report.imported}, updated {report.updated}, "
+        f"unchanged {report.unchanged}, rejected {report.rejected} in {elapsed:.1f}s",
         err=True,
     )
     if report.rejected:
@@ -166,7 +166,15 @@ def demo(path: str, host: str, port: int, conversations: int, no_serve: bool) ->
 @click.option(
     "--dev", is_flag=True, help="Allow plain-HTTP cookies and a random secret key (local use only)."
 )
-def serve(url: str | None, host: str, port: int, secret_key: str | None, dev: bool) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Server processes (default: one per CPU core).",
+)
+def serve(
+    url: str | None, host: str, port: int, secret_key: str | None, dev: bool, workers: int | None
+) -> None:
     """Serve the app for a real deployment (behind TLS unless --dev)."""
     if not secret_key and not dev:
         raise click.ClickException(
@@ -174,9 +182,13 @@ def serve(url: str | None, host: str, port: int, secret_key: str | None, dev: bo
         )
     _open(url).close()  # apply migrations and fail early with one line if the database is down
     from servicecraft.web import serve as run_server
+    from servicecraft.web.app import default_workers
 
-    click.echo(f"servicecraft is running at http://{host}:{port}/", err=True)
-    run_server(database_url(url), host=host, port=port, secret_key=secret_key, dev=dev)
+    workers = workers or default_workers()
+    click.echo(f"servicecraft is running at http://{host}:{port}/ ({workers} workers)", err=True)
+    run_server(
+        database_url(url), host=host, port=port, secret_key=secret_key, dev=dev, workers=workers
+    )
 
 
 @click.group()

@@ -200,7 +200,12 @@ def _analyse_message(index: int, message: Message, rubric: Rubric) -> MessageAna
 def _resolve(
     hits: list[tuple[str, int, int]], words: list[str], rubric: Rubric
 ) -> list[tuple[str, int, int]]:
-    """Apply negation and suppression, and keep the longest of overlapping hits of one cue."""
+    """Apply negation and suppression, and keep the longest of overlapping hits of one cue.
+
+    Linear in the number of hits: overlaps are found through the tokens each hit covers
+    (a hit spans at most a phrase's length), never by comparing hits pairwise, so one
+    long message of a repeated cue costs in proportion to its length.
+    """
     cues = rubric.cues
     resolved: list[tuple[str, int, int]] = []
     for cue_id, first, last in hits:
@@ -212,13 +217,16 @@ def _resolve(
         resolved.append((cue_id, first, last))
     suppressors = [h for h in resolved if cues[h[0]].suppresses]
     if suppressors:
-        resolved = [h for h in resolved if not _suppressed(h, suppressors, rubric)]
+        resolved = _suppressed(resolved, suppressors, rubric)
     # Longest first, so that a shorter overlapping hit of the same cue is dropped.
     resolved.sort(key=lambda h: (h[1] - h[2], h[1]))
+    taken: set[tuple[str, int]] = set()  # (cue, token) covered by a kept hit of that cue
     kept: list[tuple[str, int, int]] = []
     for hit in resolved:
-        if not any(k[0] == hit[0] and hit[1] < k[2] and k[1] < hit[2] for k in kept):
+        cue_id, first, last = hit
+        if not any((cue_id, k) in taken for k in range(first, last)):
             kept.append(hit)
+            taken.update((cue_id, k) for k in range(first, last))
     kept.sort(key=lambda h: (h[1], h[2]))
     return kept
 
@@ -234,12 +242,15 @@ def _negated(words: list[str], first: int) -> bool:
 
 
 def _suppressed(
-    hit: tuple[str, int, int], suppressors: list[tuple[str, int, int]], rubric: Rubric
-) -> bool:
-    cue, first, last = hit
-    return any(
-        cue in rubric.cues[s[0]].suppresses and first < s[2] and s[1] < last for s in suppressors
-    )
+    hits: list[tuple[str, int, int]], suppressors: list[tuple[str, int, int]], rubric: Rubric
+) -> list[tuple[str, int, int]]:
+    """The hits that no overlapping suppressor silences (a hedge "I can't promise, but")."""
+    silenced: dict[int, set[str]] = {}  # token -> cues a suppressor covering it silences
+    for s_cue, s_first, s_last in suppressors:
+        targets = rubric.cues[s_cue].suppresses
+        for k in range(s_first, s_last):
+            silenced.setdefault(k, set()).update(targets)
+    return [h for h in hits if not any(h[0] in silenced.get(k, ()) for k in range(h[1], h[2]))]
 
 
 def _first_sentence_end(text: str, limit: int = 160) -> int:

@@ -26,6 +26,7 @@ from servicecraft.model import Conversation, Rejection
 
 __all__ = [
     "FORMATS",
+    "MAX_CONVERSATION_CHARS",
     "CsvColumns",
     "RawRecord",
     "SourceError",
@@ -37,6 +38,11 @@ __all__ = [
     "read_conversations",
     "sample_path",
 ]
+
+# Scoring time grows with the text (linearly), so one pasted log or mail archive must not
+# stall an import or an API worker: longer conversations are rejected with this reason.
+# At this size a conversation scores in about a second (docs/formats.md).
+MAX_CONVERSATION_CHARS = 500_000
 
 _PARSERS: dict[str, Callable[[RawRecord], Conversation | Rejection]] = {
     "jsonl": parse_jsonl,
@@ -77,9 +83,20 @@ def iter_raw(
 def parse_raw(raw: RawRecord) -> Conversation | Rejection:
     """Parse one raw record; never raises: problems come back as a Rejection."""
     try:
-        return _PARSERS[raw.fmt](raw)
+        parsed = _PARSERS[raw.fmt](raw)
     except Exception as exc:  # a parser bug must cost one record, not the whole import
         return Rejection(raw.source, raw.location, f"cannot parse: {type(exc).__name__}: {exc}")
+    if isinstance(parsed, Conversation):
+        size = sum(len(m.text) for m in parsed.messages)
+        if size > MAX_CONVERSATION_CHARS:
+            return Rejection(
+                raw.source,
+                raw.location,
+                f"the conversation's text is {size:,} characters long; at most "
+                f"{MAX_CONVERSATION_CHARS:,} are scored (split it, or shorten "
+                "its longest messages)",
+            )
+    return parsed
 
 
 def read_conversations(

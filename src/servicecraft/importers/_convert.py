@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from servicecraft.model import ROLES, Conversation, Message, Survey
+from servicecraft.model import ROLES, Conversation, Message, Role, Survey
 
 SURVEY_RANGES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 _fromisoformat = datetime.fromisoformat
@@ -60,7 +60,8 @@ def messages_from_list(items: list[Any]) -> list[Message]:
             at = item.get("at")
             public = item.get("public", True)
             if (
-                role in ROLES
+                type(role) is str
+                and role in ROLES
                 and type(text) is str
                 and (author is None or type(author) is str)
                 and (department is None or type(department) is str)
@@ -71,7 +72,9 @@ def messages_from_list(items: list[Any]) -> list[Message]:
                         at = _fromisoformat(at)
                     except (TypeError, ValueError):
                         at = parse_time(at, f"messages[{index}].at")
-                message = Message(role, text, author or None, department or None, at, public)
+                message = Message(
+                    cast(Role, role), text, author or None, department or None, at, public
+                )
             else:
                 message = _message_slow(item, index)
         else:
@@ -116,7 +119,7 @@ def _message_slow(data: object, index: int) -> Message:
     if not isinstance(data, Mapping):
         raise ValueError(f"{where} must be an object, got {type(data).__name__}")
     role = data.get("role")
-    if role not in ROLES:
+    if not isinstance(role, str) or role not in ROLES:  # a dict or list is unhashable
         raise ValueError(f"{where}.role must be one of customer, agent, system; got {role!r}")
     text = data.get("text")
     if not isinstance(text, str):
@@ -126,7 +129,7 @@ def _message_slow(data: object, index: int) -> Message:
     if not isinstance(public, bool):
         raise ValueError(f"{where}.public must be true or false, got {public!r}")
     return Message(
-        role=role,
+        role=cast(Role, role),
         text=text,
         author=optional_str(data.get("author"), f"{where}.author"),
         department=optional_str(data.get("department"), f"{where}.department"),

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.orm import Session
 
 from servicecraft import catalogue
+from servicecraft.service.cache import by_data_version
 from servicecraft.service.figures import (
     DepartmentDetail,
     DepartmentStats,
@@ -200,6 +201,7 @@ def _sum_groups(groups: Iterable[_Group]) -> _Group:
     return everything
 
 
+@by_data_version
 def organisation_overview(
     session: Session, viewer: Viewer, weeks: int = 12, until: date | None = None
 ) -> Overview:
@@ -265,6 +267,7 @@ def _people(
     ]
 
 
+@by_data_version
 def department_detail(
     session: Session,
     viewer: Viewer,
@@ -307,6 +310,7 @@ def department_detail(
     )
 
 
+@by_data_version
 def team_detail(
     session: Session,
     viewer: Viewer,
@@ -345,6 +349,7 @@ def team_detail(
     )
 
 
+@by_data_version
 def person_profile(
     session: Session, viewer: Viewer, person_id: int, weeks: int = 12, until: date | None = None
 ) -> PersonProfile:

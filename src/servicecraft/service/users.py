@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from servicecraft.service.auth import hash_password
 from servicecraft.service.policy import ROLES
-from servicecraft.store import Database, Department, Person, Team, User
+from servicecraft.store import Database, Department, Person, Team, User, WebSession
 
 __all__ = [
     "Login",
@@ -123,10 +123,12 @@ def _by_name(session: Session, username: str) -> User:
 
 
 def set_password(db: Database, username: str, password: str) -> None:
-    """A new password; the user's sessions end (their cookies carry the old hash's digest)."""
+    """A new password; every open web session of the user ends (its row is deleted)."""
     check_password(password)
     with db.transaction() as session:
-        _by_name(session, username).password_hash = hash_password(password)
+        user = _by_name(session, username)
+        user.password_hash = hash_password(password)
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
 
 
 def set_disabled(db: Database, username: str, disabled: bool, *, by: str | None = None) -> None:
@@ -146,3 +148,5 @@ def set_disabled(db: Database, username: str, disabled: bool, *, by: str | None 
             if len(admins) <= 1 and user.disabled_at is None:
                 raise UserError("this is the last admin login; add another admin first")
         user.disabled_at = datetime.now(UTC).replace(tzinfo=None) if disabled else None
+        if disabled:  # its open sessions end now, not at their expiry
+            session.execute(delete(WebSession).where(WebSession.user_id == user.id))

@@ -20,6 +20,7 @@ from servicecraft.store.schema import (
     Base,
     Conversation,
     ConversationDocument,
+    DataVersion,
     Department,
     Hindrance,
     HindranceRow,
@@ -30,7 +31,9 @@ from servicecraft.store.schema import (
     SurveyLink,
     Team,
     User,
+    WebSession,
     WeeklyStats,
+    name_key,
 )
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "CalibrationSession",
     "Conversation",
     "ConversationDocument",
+    "DataVersion",
     "Database",
     "Department",
     "Dispute",
@@ -60,8 +64,10 @@ __all__ = [
     "SurveyLink",
     "Team",
     "User",
+    "WebSession",
     "WeeklyStats",
     "database_url",
+    "name_key",
     "open_database",
     "rebuild_aggregates",
     "refresh_aggregates",

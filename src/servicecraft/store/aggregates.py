@@ -28,11 +28,12 @@ from sqlalchemy import (
     select,
     text,
     true,
+    update,
 )
 from sqlalchemy.orm import Session
 
 from servicecraft.model import SKILLS
-from servicecraft.store.schema import HISTOGRAM_BINS, Conversation, WeeklyStats
+from servicecraft.store.schema import HISTOGRAM_BINS, Conversation, DataVersion, WeeklyStats
 
 C = Conversation.__table__
 W = cast(Table, WeeklyStats.__table__)
@@ -120,6 +121,11 @@ def _replace(connection: Connection | Session, where_w: Any, where_c: Any) -> No
     connection.execute(insert(W).from_select([c.name for c in query.selected_columns], query))
 
 
+def _bump_version(connection: Connection | Session) -> None:
+    # In the same transaction as the aggregates: a cache that sees the new version sees them.
+    connection.execute(update(DataVersion).values(version=DataVersion.version + 1))
+
+
 def _dialect(connection: Connection | Session) -> str:
     bind = connection.get_bind() if isinstance(connection, Session) else connection
     return bind.dialect.name
@@ -133,11 +139,13 @@ def refresh(connection: Connection | Session, cells: Iterable[Cell]) -> None:
     if isinstance(connection, Session):
         connection.flush()  # the conversations just added must be visible to the SELECT
     _replace(connection, _cells_filter(W, cells), _cells_filter(C, cells))
+    _bump_version(connection)
 
 
 def rebuild(connection: Connection | Session) -> None:
     """Recompute every aggregate (after a bulk load, or on a database that predates them)."""
     _replace(connection, true(), true())
+    _bump_version(connection)
 
 
 def needs_rebuild(connection: Connection) -> bool:

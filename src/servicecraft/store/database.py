@@ -17,6 +17,7 @@ from servicecraft.store import aggregates
 
 DEFAULT_URL = "sqlite:///servicecraft.db"
 ENV_URL = "SERVICECRAFT_DATABASE_URL"
+POOL_SIZE, POOL_OVERFLOW = 10, 30  # per process
 
 
 def database_url(url: str | None = None) -> str:
@@ -59,7 +60,13 @@ class Database:
 
 def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
     """Open (and by default migrate to the latest schema) the database at ``url``."""
-    engine = create_engine(database_url(url))
+    url = database_url(url)
+    # FastAPI runs page handlers on up to 40 threads: a pool that lets most of them hold a
+    # connection at once, checked before use so a restarted server costs no failed request.
+    pool: dict[str, Any] = {"pool_pre_ping": True}
+    if not url.startswith("sqlite:///:memory:"):
+        pool.update(pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    engine = create_engine(url, **pool)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     if migrate:

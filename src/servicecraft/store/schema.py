@@ -7,7 +7,9 @@ one conversation is shown.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, synonym
@@ -19,10 +21,25 @@ class Base(DeclarativeBase):
     pass
 
 
+def name_key(name: str) -> str:
+    """The caseless form of a name: 'ÉQUIPE', 'Équipe' and 'équipe' share one.
+
+    Computed here in Python, never with SQL's lower(), which folds only ASCII on SQLite
+    and follows the server's locale on PostgreSQL ('İstanbul' folds three ways).
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+
+
+def _name_key_default(context: Any) -> str:
+    return name_key(context.get_current_parameters()["name"])
+
+
 class Department(Base):
     __tablename__ = "departments"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    # Unique, so two imports creating "ÉQUIPE" and "Équipe" at once cannot both succeed.
+    name_key: Mapped[str] = mapped_column(String(400), unique=True, default=_name_key_default)
 
 
 class Team(Base):
@@ -50,7 +67,34 @@ class User(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
-    disabled_at: Mapped[datetime | None] = mapped_column(DateTime)  # no login, no token
+    # A disabled login cannot log in, its sessions end and its API tokens stop working.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class WebSession(Base):
+    """A logged-in browser session; the cookie carries the token, only its hash is stored.
+
+    Deleting the row ends the session at once (logout, password change, disabled login),
+    whatever copies of the cookie exist.
+    """
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DataVersion(Base):
+    """One row: a number that grows whenever the aggregates change (import, survey answer).
+
+    Every server process caches dashboard figures against it, so a cache is one indexed
+    read from fresh, whichever process or command imported.
+    """
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
 
 
 class ApiToken(Base):

@@ -15,7 +15,8 @@ from servicecraft.service.policy import (
     may_manage_tokens,
     viewer_for,
 )
-from servicecraft.web.deps import DB, Me, log_in
+from servicecraft.web.bounds import MAX_ID, PathId
+from servicecraft.web.deps import DB, Me, log_in, log_out
 from servicecraft.web.render import page
 from servicecraft.web.security import check_csrf, csrf_token
 
@@ -72,16 +73,16 @@ def login(
             "user": None,
         }
         return page(request, "login.html", context, status)
-    log_in(request, user)
+    log_in(request, session, user)
     return RedirectResponse(_safe_next(next) or landing_path(viewer_for(user)), status_code=303)
 
 
 @router.post("/logout")
 def logout(
-    request: Request, csrf_token_: Annotated[str, Form(alias="csrf_token")] = ""
+    request: Request, session: DB, csrf_token_: Annotated[str, Form(alias="csrf_token")] = ""
 ) -> Response:
     check_csrf(request, csrf_token_)
-    request.session.clear()
+    log_out(request, session)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -111,7 +112,7 @@ def create_token(
     me: Me,
     name: Annotated[str, Form(max_length=80)] = "",
     scopes: Annotated[list[str] | None, Form()] = None,
-    user_id: Annotated[int | None, Form()] = None,
+    user_id: Annotated[int | None, Form(ge=-MAX_ID, le=MAX_ID)] = None,
     csrf_token_: Annotated[str, Form(alias="csrf_token")] = "",
 ) -> Response:
     check_csrf(me.request, csrf_token_)
@@ -134,7 +135,7 @@ def create_token(
 
 @router.post("/tokens/{token_id}/revoke")
 def revoke(
-    me: Me, token_id: int, csrf_token_: Annotated[str, Form(alias="csrf_token")] = ""
+    me: Me, token_id: PathId, csrf_token_: Annotated[str, Form(alias="csrf_token")] = ""
 ) -> Response:
     check_csrf(me.request, csrf_token_)
     owner = None if may_manage_all_tokens(me.viewer) else me.user.id

@@ -16,6 +16,7 @@ from servicecraft.service import auth, dashboards
 from servicecraft.service.importing import import_jsonl_bytes
 from servicecraft.service.policy import may_import, viewer_for
 from servicecraft.web import api_shapes as shapes
+from servicecraft.web.bounds import FIRST_DATE, LAST_DATE, MAX_ID, MAX_PAGE
 from servicecraft.web.deps import DB, Current, LoginRequired
 from servicecraft.web.params import search_filters
 from servicecraft.web.render import page
@@ -61,16 +62,32 @@ _SKILL_HELP = "a skill id: " + ", ".join(catalogue.SKILL)
 )
 def list_conversations(
     me: Reader,
-    person_id: Annotated[int | None, Query(description="only this person's", examples=[3])] = None,
-    team_id: Annotated[int | None, Query(description="only this team's", examples=[2])] = None,
+    person_id: Annotated[
+        int | None, Query(ge=-MAX_ID, le=MAX_ID, description="only this person's", examples=[3])
+    ] = None,
+    team_id: Annotated[
+        int | None, Query(ge=-MAX_ID, le=MAX_ID, description="only this team's", examples=[2])
+    ] = None,
     department_id: Annotated[
-        int | None, Query(description="only this department's", examples=[1])
+        int | None, Query(ge=-MAX_ID, le=MAX_ID, description="only this department's", examples=[1])
     ] = None,
     date_from: Annotated[
-        date | None, Query(description="started on or after (YYYY-MM-DD)", examples=["2026-03-01"])
+        date | None,
+        Query(
+            ge=FIRST_DATE,
+            le=LAST_DATE,
+            description="started on or after (YYYY-MM-DD)",
+            examples=["2026-03-01"],
+        ),
     ] = None,
     date_to: Annotated[
-        date | None, Query(description="started on or before (YYYY-MM-DD)", examples=["2026-03-31"])
+        date | None,
+        Query(
+            ge=FIRST_DATE,
+            le=LAST_DATE,
+            description="started on or before (YYYY-MM-DD)",
+            examples=["2026-03-31"],
+        ),
     ] = None,
     skill: Annotated[
         str | None,
@@ -95,7 +112,7 @@ def list_conversations(
             examples=["-score"],
         ),
     ] = "-started_at",
-    page: Annotated[int, Query(ge=1, description="1-based page number")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="1-based page number")] = 1,
     page_size: Annotated[int, Query(ge=1, le=200, description="conversations per page")] = 50,
 ) -> dict[str, Any]:
     filters = search_filters(
@@ -123,7 +140,7 @@ def list_conversations(
 
 
 @router.get(
-    "/conversations/{conversation_id}",
+    "/conversations/{conversation_id:path}",  # ids may contain "/"
     summary="One scored conversation",
     description="The scorecard with its evidence, and the conversation under `conversation`.",
 )

@@ -11,6 +11,7 @@ from servicecraft import catalogue
 from servicecraft.service import dashboards
 from servicecraft.web import api_shapes as shapes
 from servicecraft.web.api import Reader
+from servicecraft.web.bounds import MAX_ID
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -74,7 +75,13 @@ def organisation(me: Reader, weeks: Weeks = 12) -> dict[str, Any]:
 def department_summary(
     me: Reader,
     department_id: Annotated[
-        int, Path(description="a department's id (see /api/v1/organisation)", examples=[1])
+        int,
+        Path(
+            ge=-MAX_ID,
+            le=MAX_ID,
+            description="a department's id (see /api/v1/organisation)",
+            examples=[1],
+        ),
     ],
     weeks: Weeks = 12,
     sort: GroupSort = "-score",
@@ -94,7 +101,13 @@ def department_summary(
 def team_summary(
     me: Reader,
     team_id: Annotated[
-        int, Path(description="a team's id (see a department's summary)", examples=[1])
+        int,
+        Path(
+            ge=-MAX_ID,
+            le=MAX_ID,
+            description="a team's id (see a department's summary)",
+            examples=[1],
+        ),
     ],
     weeks: Weeks = 12,
     sort: GroupSort = "-score",
@@ -111,7 +124,10 @@ def team_summary(
 def person_summary(
     me: Reader,
     person_id: Annotated[
-        int, Path(description="a person's id (see a team's summary)", examples=[1])
+        int,
+        Path(
+            ge=-MAX_ID, le=MAX_ID, description="a person's id (see a team's summary)", examples=[1]
+        ),
     ],
     weeks: Weeks = 12,
 ) -> dict[str, Any]:

@@ -39,7 +39,9 @@ class ImportResult(BaseModel):
     imported: int = Field(description="new conversations scored and stored")
     updated: int = Field(description="stored before with other content: scored again, replaced")
     skipped: int = Field(description="stored before with the same content: nothing added")
-    rejected: int = Field(description="lines that could not be read; see rejections")
+    unchanged: int = Field(description="the same as skipped")
+    rejected: int = Field(description="lines that could not be read or stored; see rejections")
+    read: int = Field(description="lines read: imported + updated + unchanged + rejected")
     rejections: list[ImportRejection]
 
 
@@ -127,6 +129,8 @@ def import_result(report: ImportReport) -> dict[str, Any]:
         "imported": report.imported,
         "updated": report.updated,
         "skipped": report.skipped,
+        "unchanged": report.unchanged,
         "rejected": len(rejections),
+        "read": report.read,
         "rejections": rejections,
     }

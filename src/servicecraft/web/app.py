@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from importlib.resources import files
 from typing import Any
@@ -116,6 +117,9 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if exc.errors() and all(e.get("loc", ("",))[0] == "path" for e in exc.errors()):
+            # An id in the address that no row can have (not a number, or >= 2**63).
+            return _error_page(request, 404, "Not found", "There is nothing at this address.")
         if _is_api(request):
             return JSONResponse({"detail": exc.errors()}, status_code=422)
         return _error_page(
@@ -136,23 +140,48 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     return app
 
 
+_ENV_URL, _ENV_KEY, _ENV_DEV = (
+    "SERVICECRAFT_DATABASE_URL",
+    "SERVICECRAFT_SECRET_KEY",
+    "SERVICECRAFT_DEV",
+)
+
+
+def app_from_env() -> FastAPI:
+    """The app for one of serve's worker processes, from what serve put in the environment."""
+    return create_app(
+        os.environ[_ENV_URL], os.environ[_ENV_KEY], secure_cookies=os.environ.get(_ENV_DEV) != "1"
+    )
+
+
+def default_workers() -> int:
+    """One worker process per core: page handlers are CPU-bound Python (templates, charts)."""
+    return max(1, os.cpu_count() or 1)
+
+
 def serve(
     database_url: str,
     host: str = "127.0.0.1",
     port: int = 8000,
     secret_key: str | None = None,
     dev: bool = False,
+    workers: int = 1,
 ) -> None:
-    """Run the app with uvicorn.
+    """Run the app with uvicorn, in ``workers`` processes sharing the port.
 
-    Without a secret key a random one is made, which logs everyone out on restart;
-    pass one (SERVICECRAFT_SECRET_KEY) to keep sessions. dev=True allows plain
-    HTTP cookies, for running on localhost without TLS.
+    Without a secret key a random one is made (shared by the workers), which logs everyone
+    out on restart; pass one (SERVICECRAFT_SECRET_KEY) to keep sessions. dev=True allows
+    plain HTTP cookies, for running on localhost without TLS.
     """
     import uvicorn
 
     key = secret_key or secrets.token_urlsafe(32)
-    app = create_app(database_url, key, secure_cookies=not dev)
-    uvicorn.run(
-        app, host=host, port=port, proxy_headers=False, server_header=False, log_level="info"
+    options: dict[str, Any] = dict(
+        host=host, port=port, proxy_headers=False, server_header=False, log_level="info"
     )
+    if workers <= 1:
+        uvicorn.run(create_app(database_url, key, secure_cookies=not dev), **options)
+        return
+    # Worker processes import the app by name; they read the settings from the environment.
+    os.environ.update({_ENV_URL: database_url, _ENV_KEY: key, _ENV_DEV: "1" if dev else "0"})
+    uvicorn.run("servicecraft.web.app:app_from_env", factory=True, workers=workers, **options)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from servicecraft.service import Session
+from servicecraft.service import Session, auth
 from servicecraft.service.policy import Viewer, capabilities, viewer_for
-from servicecraft.service.users import User, get_user
+from servicecraft.service.users import User
 from servicecraft.web.security import csrf_token
 
 
@@ -27,19 +26,17 @@ def db_session(request: Request) -> Iterator[Session]:
 DB = Annotated[Session, Depends(db_session)]
 
 
-def password_fingerprint(user: User) -> str:
-    """A short digest of the password hash, kept in the session.
-
-    The session cookie is self-contained (signed, not stored server-side), so this
-    is what ends every session of a user whose password was changed or reset.
-    """
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
-def log_in(request: Request, user: User) -> None:
+def log_in(request: Request, session: Session, user: User) -> None:
+    """Start a server-side session: the signed cookie carries only its random token, so
+    logging out (or a password change, or disabling the login) ends it for every copy."""
     request.session.clear()  # a fresh session at login: no fixation of a pre-login one
-    request.session.update({"uid": user.id, "pf": password_fingerprint(user)})
+    request.session["sid"] = auth.start_session(session, user)
     csrf_token(request)
+
+
+def log_out(request: Request, session: Session) -> None:
+    auth.end_session(session, request.session.get("sid"))
+    request.session.clear()
 
 
 @dataclass(slots=True)
@@ -63,14 +60,9 @@ class Current:
 
 
 def current(request: Request, session: DB) -> Current:
-    uid = request.session.get("uid")
-    user = get_user(session, uid) if isinstance(uid, int) else None
-    if (
-        user is None
-        or user.disabled_at is not None
-        or request.session.get("pf") != password_fingerprint(user)
-    ):
-        request.session.pop("uid", None)
+    user = auth.session_user(session, request.session.get("sid"))
+    if user is None:
+        request.session.pop("sid", None)
         raise LoginRequired
     viewer = viewer_for(user)
     request.state.user = user

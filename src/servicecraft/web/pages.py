@@ -24,6 +24,7 @@ from servicecraft.service.policy import (
     may_see_organisation,
 )
 from servicecraft.web import views
+from servicecraft.web.bounds import DateFilter, IdFilter, Page, PathId
 from servicecraft.web.deps import Me
 from servicecraft.web.params import PeriodQuery, search_filters
 from servicecraft.web.render import page
@@ -54,7 +55,9 @@ def organisation(me: Me, period: PeriodQuery) -> Response:
 
 
 @router.get("/departments/{department_id}")
-def department(me: Me, department_id: int, period: PeriodQuery, sort: str = "-score") -> Response:
+def department(
+    me: Me, department_id: PathId, period: PeriodQuery, sort: str = "-score"
+) -> Response:
     data = dashboards.department_detail(
         me.session, me.viewer, department_id, sort, period.weeks, period.until
     )
@@ -70,7 +73,7 @@ def department(me: Me, department_id: int, period: PeriodQuery, sort: str = "-sc
 
 
 @router.get("/teams/{team_id}")
-def team(me: Me, team_id: int, period: PeriodQuery, sort: str = "-score") -> Response:
+def team(me: Me, team_id: PathId, period: PeriodQuery, sort: str = "-score") -> Response:
     data = dashboards.team_detail(me.session, me.viewer, team_id, sort, period.weeks, period.until)
     cited = (
         dashboards.hindrances(me.session, me.viewer, limit=10, team_id=team_id)
@@ -89,7 +92,7 @@ def team(me: Me, team_id: int, period: PeriodQuery, sort: str = "-score") -> Res
 
 
 @router.get("/people/{person_id}")
-def person(me: Me, person_id: int, period: PeriodQuery) -> Response:
+def person(me: Me, person_id: PathId, period: PeriodQuery) -> Response:
     data = dashboards.person_profile(me.session, me.viewer, person_id, period.weeks, period.until)
     section = "person" if me.viewer.person_id == person_id else "organisation"
     return _render(
@@ -102,7 +105,7 @@ def person(me: Me, person_id: int, period: PeriodQuery) -> Response:
     )
 
 
-@router.get("/conversations/{conversation_id}")
+@router.get("/conversations/{conversation_id:path}")  # ids may contain "/"
 def conversation(me: Me, conversation_id: str, skill: str = "all") -> Response:
     data = dashboards.conversation_detail(me.session, me.viewer, conversation_id)
     return _render(me, "conversation.html", section="search", **views.conversation(data, skill))
@@ -117,11 +120,11 @@ def hindrances(me: Me) -> Response:
 
 
 def _filters(
-    person_id: Annotated[int | None, Query()] = None,
-    team_id: Annotated[int | None, Query()] = None,
-    department_id: Annotated[int | None, Query()] = None,
-    date_from: Annotated[date | None, Query()] = None,
-    date_to: Annotated[date | None, Query()] = None,
+    person_id: IdFilter = None,
+    team_id: IdFilter = None,
+    department_id: IdFilter = None,
+    date_from: DateFilter = None,
+    date_to: DateFilter = None,
     skill: Annotated[str | None, Query()] = None,
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
@@ -150,7 +153,7 @@ def search(
     me: Me,
     filters: Filters,
     sort: str = "-started_at",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: Page = 1,
 ) -> Response:
     result = dashboards.search_conversations(
         me.session,

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from servicecraft import catalogue
+from servicecraft.web.bounds import FIRST_DATE, LAST_DATE
 
 
 def search_filters(**values: Any) -> dict[str, Any]:
@@ -45,7 +46,11 @@ def period(
     ] = 12,
     until: Annotated[
         date | None,
-        Query(description="the last week shown is the one holding this date (YYYY-MM-DD)"),
+        Query(
+            ge=FIRST_DATE,
+            le=LAST_DATE,
+            description="the last week shown is the one holding this date (YYYY-MM-DD)",
+        ),
     ] = None,
 ) -> Period:
     return Period(weeks, until)

@@ -9,7 +9,7 @@ from html import escape
 from importlib.resources import files
 from itertools import pairwise
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -183,6 +183,12 @@ def page(
     return response
 
 
+def url_part(value: Any) -> str:
+    """Percent-encode a value for a URL, '/' included: an id like 'x/../../tokens' must stay
+    one path segment (Jinja's own urlencode filter leaves '/' as it is)."""
+    return quote(str(value), safe="")
+
+
 def make_templates() -> Jinja2Templates:
     directory = str(files("servicecraft.web") / "templates")
     templates = Jinja2Templates(directory=directory)
@@ -200,6 +206,7 @@ def make_templates() -> Jinja2Templates:
         measure=measure,
         plural=plural,
         upper_first=upper_first,
+        urlencode=url_part,
     )
     env.globals.update(
         charts=charts,

@@ -2,7 +2,7 @@
 rubric versions, rescoring runs
 
 Revision ID: 0006
-Revises: 0009
+Revises: 0005
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0009"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,72 @@
+"""Out-of-range parameters are client errors, and conversation ids with '/' open (issue 12,
+defects 8 and 9): each test failed before its fix."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import orjson
+from sqlalchemy import select
+
+from servicecraft.service import auth
+from servicecraft.service.importing import import_jsonl_bytes
+from servicecraft.store import User, open_database
+from tests.web.conftest import close_db
+
+HUGE = str(2**31)  # ids are INTEGER columns: PostgreSQL's overflow at 2**31 (SQLite's at 2**63)
+SLASHED = ["x/../../tokens", "a/b", "odd id?#%"]
+
+
+def _token(url: str) -> dict[str, str]:
+    db = open_database(url, migrate=False)
+    try:
+        with db.session() as s:
+            admin = s.execute(select(User).where(User.username == "admin")).scalar_one()
+            return {"Authorization": "Bearer " + auth.create_token(s, admin.id, "t", ["read"])}
+    finally:
+        close_db(db)
+
+
+def test_out_of_range_parameters_are_never_a_server_error(client_for, org) -> None:
+    c = client_for("admin")
+    for path in ("/departments/", "/teams/", "/people/"):
+        assert c.get(path + HUGE).status_code == 404
+    for query in (f"person_id={HUGE}", f"team_id={HUGE}", f"department_id={2**63}"):
+        assert c.get(f"/search?{query}").status_code == 400
+    assert c.get("/search?date_to=9999-12-31").status_code == 400
+    assert c.get("/search?date_from=0001-01-01").status_code == 400
+    assert c.get("/search?date_to=2999-12-31").status_code == 200
+    api = client_for()
+    headers = _token(org.url)
+    for path in ("/api/v1/people/", "/api/v1/teams/"):
+        assert api.get(f"{path}{HUGE}/summary", headers=headers).status_code == 404
+    for query in (f"person_id={HUGE}", "date_to=9999-12-31", f"page={2**62}", "page=100001"):
+        assert api.get(f"/api/v1/conversations?{query}", headers=headers).status_code == 422
+    r = api.get("/api/v1/conversations?page=100000&page_size=200", headers=headers)
+    assert r.status_code == 200 and r.json()["items"] == []
+
+
+def test_conversation_ids_with_slashes_open_and_are_encoded_in_links(client_for, org) -> None:
+    db = open_database(org.url, migrate=False)
+    try:
+        template = {
+            "messages": [
+                {"role": "customer", "text": "Where is my order?"},
+                {"role": "agent", "text": "I will look into it.", "author": "Priya Nair"},
+            ]
+        }
+        body = b"\n".join(orjson.dumps({"id": cid, **template}) for cid in SLASHED)
+        assert import_jsonl_bytes(db, body).imported == len(SLASHED)
+    finally:
+        close_db(db)
+    c = client_for("admin")
+    headers = _token(org.url)
+    html = c.get("/search").text
+    assert 'href="/conversations/x%2F..%2F..%2Ftokens"' in html
+    assert 'href="/conversations/x/' not in html
+    for cid in SLASHED:
+        page = c.get("/conversations/" + quote(cid, safe=""), follow_redirects=False)
+        assert page.status_code == 200 and "Where is my order?" in page.text
+        api = c.get("/api/v1/conversations/" + quote(cid, safe=""), headers=headers)
+        assert api.status_code == 200, api.text
+        assert api.json()["id"] == cid
