@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PORT ?= 8000  # make demo PORT=8080
 
 .PHONY: install demo test quick lint bench accuracy models clean
 
@@ -21,7 +22,7 @@ $(BIN)/.transformer: $(BIN)/.installed
 install: $(BIN)/.installed
 
 demo: install
-	$(BIN)/servicecraft demo
+	$(BIN)/servicecraft demo --port $(PORT)
 
 test: $(BIN)/.transformer
 	bash scripts/ensure-services.sh

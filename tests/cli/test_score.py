@@ -178,3 +178,41 @@ def test_executors_from_the_command_line(tmp_path: Path, executor: str) -> None:
     code, out, err = run("score", SAMPLE, "--no-learned", "--executor", executor, "--workers", "2")
     assert code == 0, err
     assert len(out.splitlines()) == SAMPLE_SIZE
+
+
+WRONG_COLUMNS = "ticket,speaker,body\n1,customer,Where is my parcel?\n1,agent,On its way.\n"
+
+
+@pytest.mark.parametrize("command", ["score", "explain"])
+def test_a_csv_with_the_wrong_columns_is_one_line_with_a_hint(tmp_path: Path, command: str) -> None:
+    path = tmp_path / "chats.csv"
+    path.write_text(WRONG_COLUMNS)
+    args = ("--id", "1") if command == "explain" else ()
+    code, out, err = run(command, str(path), "--no-learned", *args)
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [
+        f"Error: {path}: CSV header has no column 'conversation_id', 'role', 'text' "
+        "(it has 'ticket', 'speaker', 'body'); name your columns with --csv-column "
+        "FIELD=HEADER, e.g. --csv-column conversation_id=ticket --csv-column role=speaker "
+        "(fields: conversation_id, role, author, department, timestamp, text, channel, public)"
+    ]
+
+
+def test_a_conversation_without_messages_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "chats.jsonl"
+    path.write_text(
+        '{"id": "empty", "messages": []}\n{"id": "ok", "messages": [{"role": "customer", "text": "hi"}]}\n'
+    )
+    code, out, err = run("score", str(path), "--no-learned")
+    assert code == 1
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["ok"]
+    assert f"rejected {path}:line 1: the conversation has no messages" in err
+
+
+def test_explain_says_not_observed_rather_than_a_number(tmp_path: Path) -> None:
+    path = tmp_path / "hi.jsonl"
+    path.write_text('{"id": "hi", "messages": [{"role": "customer", "text": "hi"}]}\n')
+    code, out, err = run("explain", str(path), "--id", "hi", "--no-learned", "--skill", "empathy")
+    assert code == 0, err
+    assert "== Empathy: not observed" in out
+    assert "no evidence either way: this conversation does not show it" in out

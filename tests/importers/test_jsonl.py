@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -205,3 +206,14 @@ conversations = st.builds(
 def test_dict_round_trip_through_json(conversation: Conversation) -> None:
     data = json.loads(json.dumps(conversation_to_dict(conversation)))
     assert conversation_from_dict(data) == conversation
+
+
+@pytest.mark.parametrize(
+    ("fmt", "record"),
+    [("jsonl", {"id": "x", "messages": []}), ("dch", {"id": "x", "turns": []})],
+)
+def test_a_conversation_without_messages_is_rejected(fmt: str, record: object) -> None:
+    rejection = parse_raw(RawRecord(fmt, "chats", "line 3", orjson.dumps(record)))
+    assert rejection == Rejection(
+        "chats", "line 3", "the conversation has no messages; it needs at least one to be scored"
+    )

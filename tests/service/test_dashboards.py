@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from statistics import mean
 
+import orjson
 import pytest
 from sqlalchemy import func, select
 
@@ -15,6 +16,7 @@ from servicecraft.service.demo import DEMO_PASSWORD, build_demo
 from servicecraft.service.policy import PermissionDenied, Viewer
 from servicecraft.store import (
     Conversation,
+    ConversationDocument,
     Database,
     Department,
     HindranceRow,
@@ -272,10 +274,30 @@ def test_person_profile(demo: Database) -> None:
     assert list(data.histogram.person) == expected
     assert sum(data.histogram.team) >= sum(expected)
     assert len(data.weakest) == 3 and data.weakest[0].score <= data.weakest[-1].score
-    assert all(w.example is not None for w in data.weakest)
+    # An example quotes the person's own evidence for the skill; none is given only where
+    # none of their conversations has any (an engine that scored the skill without evidence).
+    with demo.session() as s:
+        cards = [
+            orjson.loads(card)
+            for card in s.execute(
+                select(ConversationDocument.scorecard)
+                .join(Conversation, Conversation.id == ConversationDocument.conversation_id)
+                .where(Conversation.person_id == me.person_id)
+            ).scalars()
+        ]
+    for w in data.weakest:
+        own = [c for c in cards if has_own_evidence(c, w.skill, data.person.name)]
+        assert (w.example is not None) == bool(own), w.skill
+    assert any(w.example is not None for w in data.weakest)
     best = [r.score for r in data.best]
     assert best == sorted(scores, reverse=True)[:5]
     assert len(data.totals.weekly) == 12 and data.person.team_name
+
+
+def has_own_evidence(card, skill, name) -> bool:  # type: ignore[no-untyped-def]
+    result = card["skills"][skill]
+    evidence = result["evidence"] if result["score"] is not None else []
+    return any(card["messages"][e["message"]]["author"] == name for e in evidence)
 
 
 def test_hindrances_are_grouped_and_counted(demo: Database) -> None:

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from servicecraft.cli import main
 from servicecraft.service.demo import build_demo, demo_state
-from servicecraft.store import Conversation, Department, Person, Team, open_database
+from servicecraft.store import (
+    Conversation,
+    ConversationDocument,
+    Department,
+    Person,
+    Team,
+    open_database,
+)
 
 
 def snapshot(url: str) -> list[tuple[object, ...]]:
@@ -74,3 +82,49 @@ def test_demo_command_builds_then_reuses_and_refuses_a_partial_database(tmp_path
     db.close()
     refused = runner.invoke(main, ["demo", "--db", str(partial), "--no-serve"])
     assert refused.exit_code == 1 and "unfinished demo build" in refused.stderr
+
+
+# Words that only one department's work uses: a conversation of that department may use its
+# own and never another's.
+VOCABULARY = {
+    "Billing": ("charged", "late fee", "invoices for last year", "card expired"),
+    "Finance": ("expenses", "payslip", "cost centre", "overdue", "haven't paid invoice"),
+    "IT": ("laptop", "shared drive", "locked out", "vpn", "new starter"),
+    "Logistics": ("parcel", "pallet", "warehouse", "goods-in", "arrived damaged", "return"),
+}
+
+
+def test_each_department_is_asked_about_its_own_work(tmp_path: Path) -> None:
+    db = open_database(str(tmp_path / "demo.db"))
+    try:
+        build_demo(db, seed=3, conversations=300, weeks=2)
+        with db.session() as s:
+            rows = s.execute(
+                select(Department.name, ConversationDocument.conversation)
+                .join(Conversation, Conversation.department_id == Department.id)
+                .join(ConversationDocument, ConversationDocument.conversation_id == Conversation.id)
+            ).all()
+    finally:
+        db.close()
+    internal: dict[str, int] = {}
+    for department, document in rows:
+        conversation = orjson.loads(document)
+        opening = conversation["messages"][0]["text"].lower()
+        if department == "Support":  # the sample's real helpdesk dialogues, with customers
+            assert conversation["id"].startswith("demo-") and "internal" not in conversation.get(
+                "tags", []
+            )
+            continue
+        own = [w for w in VOCABULARY[department] if w in opening]
+        others = [w for d, ws in VOCABULARY.items() if d != department for w in ws if w in opening]
+        assert own and not others, (department, opening)
+        for message in conversation["messages"]:
+            if message["role"] == "agent":
+                assert message["department"] == department, (department, message)
+        internal[department] = internal.get(department, 0) + (
+            "internal" in conversation.get("tags", [])
+        )
+    assert set(internal) == {"Billing", "Finance", "IT", "Logistics"}
+    # Colleagues ask Finance and IT; Logistics hears from Sales as well as customers.
+    assert internal["Finance"] > 0 and internal["IT"] > 0 and internal["Logistics"] > 0
+    assert internal["Billing"] == 0

@@ -177,3 +177,19 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
         "Error: cannot open database postgresql+psycopg://nobody@127.0.0.1:1/none:"
     )
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_import_of_a_csv_with_the_wrong_columns(database_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "chats.csv"
+    path.write_text("ticket,speaker,body\n1,customer,Where is my parcel?\n1,agent,On its way.\n")
+    runner = CliRunner()
+    refused = runner.invoke(main, ["import", str(path), "--db", database_url])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert "CSV header has no column 'conversation_id', 'role', 'text'" in refused.stderr
+    assert "--csv-column FIELD=HEADER" in refused.stderr
+    mapped = ["--csv-column", "conversation_id=ticket", "--csv-column", "role=speaker"]
+    mapped += ["--csv-column", "text=body"]
+    result = runner.invoke(main, ["import", str(path), "--db", database_url, *mapped])
+    assert result.exit_code == 0, result.stderr
+    assert "imported 1, updated 0, unchanged 0, rejected 0" in result.stderr

@@ -10,7 +10,7 @@ from .conftest import csrf_of
 
 def test_survey_link_answers_once(server, org, client_for) -> None:  # type: ignore[no-untyped-def]
     db = open_database(org.url)
-    conversation_id = org.conversations["Priya Nair"][0]
+    conversation_id = org.conversations["Jo Baker"][0]  # craft-004: not surveyed yet
     token = surveys.create_link(db, conversation_id)
     customer = client_for()  # nobody logged in
     page = customer.get(f"/survey/{token}")

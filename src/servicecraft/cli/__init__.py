@@ -19,6 +19,10 @@ _COMMAND_MODULES = (
     "servicecraft.cli.models",
     "servicecraft.cli.calibrate",
     "servicecraft.cli.reviews",
+    "servicecraft.cli.practice",
+    "servicecraft.cli.myths",
+    "servicecraft.cli.surveys",
+    "servicecraft.cli.rescore",
 )
 
 

@@ -60,10 +60,34 @@ db_option = click.option(
     show_default=True,
     help="Conversations per transaction.",
 )
+@click.option(
+    "--survey-links",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Create a survey link for each new conversation; write them here as CSV.",
+)
+@click.option(
+    "--base-url",
+    envvar="SERVICECRAFT_BASE_URL",
+    help="The app's public address for --survey-links (or $SERVICECRAFT_BASE_URL).",
+)
+@click.option(
+    "--csv-column",
+    "csv_columns",
+    multiple=True,
+    metavar="FIELD=HEADER",
+    help="CSV header name for a field, e.g. role=speaker.",
+)
 def import_command(
-    files: tuple[str, ...], fmt: str | None, url: str | None, batch_size: int
+    files: tuple[str, ...],
+    fmt: str | None,
+    url: str | None,
+    batch_size: int,
+    survey_links: str | None,
+    base_url: str | None,
+    csv_columns: tuple[str, ...],
 ) -> None:
     """Score FILES and store them; re-importing the same file adds nothing."""
+    from servicecraft.cli.score import InputError, check_inputs, parse_csv_columns, source_error
     from servicecraft.service.importing import import_files
 
     for path in files:
@@ -72,10 +96,20 @@ def import_command(
         except (SourceError, OSError) as exc:
             message = str(exc) if isinstance(exc, SourceError) else f"{path}: cannot read file"
             raise click.ClickException(message) from None
+    if survey_links and not base_url:
+        raise click.UsageError("--survey-links needs --base-url (the app's public address)")
+    columns = parse_csv_columns(csv_columns)
+    check_inputs(files, fmt, columns)  # a CSV header without a required column: exit 2
     db = _open(url)
     started = time.perf_counter()
     try:
-        report = import_files(db, files, fmt, batch_size=batch_size)
+        report = import_files(db, files, fmt, batch_size=batch_size, csv_columns=columns)
+        if survey_links and base_url:
+            from servicecraft.cli.surveys import links_after_import
+
+            links_after_import(db, report.new_ids, base_url, survey_links)
+    except SourceError as exc:  # found only while streaming: the committed batches stay
+        raise InputError(source_error(exc)) from None
     finally:
         db.close()
     elapsed = time.perf_counter() - started

@@ -7,7 +7,12 @@ from pathlib import Path
 import click
 
 from servicecraft.calibration import Review, calibrate, read_reviews
-from servicecraft.cli.score import SHOWN_REJECTIONS, InputError, _check_inputs, _csv_columns
+from servicecraft.cli.score import (
+    SHOWN_REJECTIONS,
+    InputError,
+    check_inputs,
+    parse_csv_columns,
+)
 from servicecraft.engine import Engine, RubricError
 from servicecraft.importers import FORMATS, read_conversations
 from servicecraft.model import Conversation, Rejection
@@ -59,7 +64,8 @@ def calibrate_command(
     measured on conversations each fit did not see). `score --rubric OUTPUT` and the app
     accept the written rubric.
     """
-    _check_inputs(inputs, fmt)
+    columns = parse_csv_columns(csv_columns)
+    check_inputs(inputs, fmt, columns)
     try:
         engine = Engine(rubric)
     except RubricError as exc:
@@ -68,7 +74,7 @@ def calibrate_command(
         raise InputError(f"{reviews_path}: reviews file not found")
     conversations: list[Conversation] = []
     rejected: list[Rejection] = []
-    for item in read_conversations(list(inputs), fmt=fmt, csv_columns=_csv_columns(csv_columns)):
+    for item in read_conversations(list(inputs), fmt=fmt, csv_columns=columns):
         (rejected if isinstance(item, Rejection) else conversations).append(item)  # type: ignore[arg-type]
     known = {c.id for c in conversations}
     reviews: list[Review] = []

@@ -70,7 +70,7 @@ def render_explanation(
     for sid in chosen:
         result = card.skills[sid]
         name = rubric.skills[sid].name if sid in rubric.skills else sid
-        value = "n/a (no chance to show it)" if result.score is None else f"{result.score:.0f}/100"
+        value = "not observed" if result.score is None else f"{result.score:.0f}/100"
         lines += ["", click.style(f"== {name}: {value}", bold=True)]
         by_message: dict[int, list[Evidence]] = {}
         for e in result.evidence:
@@ -83,5 +83,5 @@ def render_explanation(
                 sign = click.style(e.effect, fg="green" if e.effect == "+" else "red", bold=True)
                 lines.append(f"       {sign} {e.reason} ({e.weight:+.0f}): “{e.text}”")
         if not result.evidence:
-            lines.append("  no evidence either way")
+            lines.append("  no evidence either way: this conversation does not show it")
     return "\n".join(lines)

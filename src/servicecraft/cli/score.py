@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from typing import IO, Any, TypeVar
 
 import click
@@ -15,7 +15,14 @@ from servicecraft.cli.progress import Progress
 from servicecraft.cli.render import render_explanation, render_table
 from servicecraft.engine import TIERS, RubricError, load_rubric, tier_signals
 from servicecraft.executors import EXECUTORS, RAY_HINT, make_executor
-from servicecraft.importers import FORMATS, CsvColumns, SourceError, detect_format
+from servicecraft.importers import (
+    FORMATS,
+    CsvColumns,
+    MissingColumns,
+    SourceError,
+    detect_format,
+    iter_raw,
+)
 from servicecraft.model import Conversation, Rejection, Scorecard
 from servicecraft.pipeline import (
     EngineSpec,
@@ -41,7 +48,7 @@ def register(main: click.Group) -> None:
     main.add_command(explain)
 
 
-def _csv_columns(pairs: tuple[str, ...]) -> CsvColumns | None:
+def parse_csv_columns(pairs: tuple[str, ...]) -> CsvColumns | None:
     if not pairs:
         return None
     names = {}
@@ -54,21 +61,40 @@ def _csv_columns(pairs: tuple[str, ...]) -> CsvColumns | None:
     return CsvColumns(**names)
 
 
-def _check_inputs(inputs: tuple[str, ...], fmt: str | None) -> None:
-    """Fail before scoring anything when a file cannot be read: one line, no traceback."""
+def check_inputs(
+    inputs: tuple[str, ...], fmt: str | None, columns: CsvColumns | None = None
+) -> None:
+    """Fail before scoring anything when a file cannot be read, or a CSV file lacks a
+    required column: one line, no traceback, exit 2."""
     for path in inputs:
         try:
-            detect_format(path) if fmt is None else _readable(path)
+            found = detect_format(path) if fmt is None else _readable(path, fmt)
+            if found == "csv":
+                # The header and the first conversation only; the dropped generator
+                # closes its file.
+                next(iter_raw(path, found, csv_columns=columns), None)
         except SourceError as exc:
-            raise InputError(str(exc)) from None
+            raise InputError(source_error(exc)) from None
 
 
-def _readable(path: str) -> None:
+def source_error(exc: SourceError) -> str:
+    """The error's one line, with how to name CSV columns when that is what went wrong."""
+    if isinstance(exc, MissingColumns):
+        fields = ", ".join(CsvColumns.__dataclass_fields__)
+        return (
+            f"{exc}; name your columns with --csv-column FIELD=HEADER, e.g. "
+            f"--csv-column conversation_id=ticket --csv-column role=speaker (fields: {fields})"
+        )
+    return str(exc)
+
+
+def _readable(path: str, fmt: str) -> str:
     try:
         with open(path, "rb") as handle:
             handle.read(1)
     except OSError as exc:
         raise SourceError(f"{path}: cannot read file: {exc.strerror}") from None
+    return fmt
 
 
 def _spec(
@@ -191,9 +217,9 @@ def score(
     Exits 1 when any record was rejected (each is reported with file, line and
     reason); the valid records are still scored and written.
     """
-    _check_inputs(inputs, fmt)
+    columns = parse_csv_columns(csv_columns)
+    check_inputs(inputs, fmt, columns)
     spec = _spec(rubric, no_learned, tier, scorers, no_plugins)
-    columns = _csv_columns(csv_columns)
     try:
         runner = make_executor(executor, workers, ray_address)
     except RuntimeError as exc:
@@ -204,7 +230,7 @@ def score(
     scored = rejected = 0
     shown: list[Rejection] = []
     progress = Progress(sys.stderr)
-    with ExitStack() as stack:
+    with ExitStack() as stack, _one_line_source_errors():
         stack.callback(runner.close)
         out = stack.enter_context(open(output, "wb")) if output else sys.stdout.buffer
         reject_file = stack.enter_context(open(rejects, "w", encoding="utf-8")) if rejects else None
@@ -224,6 +250,15 @@ def score(
         rejected = progress.rejected
     progress.finish()
     _summarise(scored, rejected, shown, rejects)
+
+
+@contextmanager
+def _one_line_source_errors() -> Iterator[None]:
+    """A file found unreadable only while streaming it: one line and exit 2 as well."""
+    try:
+        yield
+    except SourceError as exc:
+        raise InputError(source_error(exc)) from None
 
 
 def _sift(
@@ -303,12 +338,11 @@ def explain(
     color: bool | None,
 ) -> None:
     """Show one conversation with each skill's evidence highlighted."""
-    _check_inputs((input_file,), fmt)
+    columns = parse_csv_columns(csv_columns)
+    check_inputs((input_file,), fmt, columns)
     spec = _spec(rubric, no_learned, tier, scorers, no_plugins)
     engine = engine_for(spec)
-    for item in score_files(
-        [input_file], fmt, spec=spec, mode="card", csv_columns=_csv_columns(csv_columns)
-    ):
+    for item in score_files([input_file], fmt, spec=spec, mode="card", csv_columns=columns):
         if isinstance(item, Scored) and item.conversation_id == conversation_id:
             output = item.output
             assert isinstance(output, tuple)  # mode="card" yields (conversation, scorecard)

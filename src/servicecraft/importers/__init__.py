@@ -19,7 +19,13 @@ from servicecraft.importers._csv import parse_csv, split_rows
 from servicecraft.importers._dch import parse_dch
 from servicecraft.importers._detect import detect_format, open_error
 from servicecraft.importers._jsonl import parse_jsonl, split_lines
-from servicecraft.importers._records import FORMATS, CsvColumns, RawRecord, SourceError
+from servicecraft.importers._records import (
+    FORMATS,
+    CsvColumns,
+    MissingColumns,
+    RawRecord,
+    SourceError,
+)
 from servicecraft.importers._split import split_array
 from servicecraft.importers._zendesk import parse_zendesk, split_zendesk
 from servicecraft.model import Conversation, Rejection
@@ -28,6 +34,7 @@ __all__ = [
     "FORMATS",
     "MAX_CONVERSATION_CHARS",
     "CsvColumns",
+    "MissingColumns",
     "RawRecord",
     "SourceError",
     "conversation_from_dict",
@@ -44,6 +51,7 @@ __all__ = [
 # At this size a conversation scores in about a second (docs/formats.md).
 MAX_CONVERSATION_CHARS = 500_000
 
+NO_MESSAGES = "the conversation has no messages; it needs at least one to be scored"
 _PARSERS: dict[str, Callable[[RawRecord], Conversation | Rejection]] = {
     "jsonl": parse_jsonl,
     "csv": parse_csv,
@@ -96,6 +104,9 @@ def parse_raw(raw: RawRecord) -> Conversation | Rejection:
                 f"{MAX_CONVERSATION_CHARS:,} are scored (split it, or shorten "
                 "its longest messages)",
             )
+    if isinstance(parsed, Conversation) and not parsed.messages:
+        # Accepted, it would be stored with every score empty and count in no figure.
+        return Rejection(raw.source, raw.location, NO_MESSAGES)
     return parsed
 
 

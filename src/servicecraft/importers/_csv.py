@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from servicecraft.importers._convert import mixed_zones, parse_time, zones_error
-from servicecraft.importers._records import CsvColumns, RawRecord, SourceError
+from servicecraft.importers._records import CsvColumns, MissingColumns, RawRecord, SourceError
 from servicecraft.model import ROLES, Conversation, Message, Rejection
 
 # Order of the values kept per row in a raw record.
@@ -43,7 +43,10 @@ def split_rows(handle: TextIO, source: str, columns: CsvColumns) -> Iterator[Raw
     wanted = {f: getattr(columns, f) for f in FIELDS}
     missing = [wanted[f] for f in REQUIRED if wanted[f] not in index]
     if missing:
-        raise SourceError(f"{source}: CSV header has no column {', '.join(map(repr, missing))}")
+        found = ", ".join(repr(name.strip()) for name in header if name.strip()) or "nothing"
+        raise MissingColumns(
+            f"{source}: CSV header has no column {', '.join(map(repr, missing))} (it has {found})"
+        )
     positions = [index.get(wanted[f]) for f in FIELDS]
     seen: dict[str, int] = {}
     current: str | None = None

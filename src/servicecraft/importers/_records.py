@@ -11,6 +11,10 @@ class SourceError(Exception):
     """A file that cannot be read at all; str() is one clear line naming the file."""
 
 
+class MissingColumns(SourceError):
+    """A CSV header without a required column (shells add how to name the columns)."""
+
+
 @dataclass(slots=True, frozen=True)
 class RawRecord:
     """One record split from a file but not yet parsed: cheap, picklable, sent to workers."""

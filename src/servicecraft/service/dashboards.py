@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,7 @@ from servicecraft.service.figures import (
     PersonRef,
     PersonStats,
     Ref,
+    SkillCoverage,
     Stats,
     TeamDetail,
     TeamRef,
@@ -51,7 +53,7 @@ from servicecraft.service.policy import (
     may_see_person,
     may_see_team,
 )
-from servicecraft.store import SKILLS, Department, Person, Team, WeeklyStats
+from servicecraft.store import SKILLS, ConversationDocument, Department, Person, Team, WeeklyStats
 from servicecraft.store import Conversation as C
 from servicecraft.store.schema import HISTOGRAM_BINS
 
@@ -74,6 +76,11 @@ SORT_KEYS = catalogue.GROUP_SORTS
 HISTOGRAM_EDGES = tuple(range(0, 101, 100 // HISTOGRAM_BINS))
 G = TypeVar("G", bound=Stats)
 EXAMPLE_WINDOW = 500  # recent conversations a weakest-skill example is picked from
+EXAMPLE_CHECKS = 50  # of those, the lowest-scored whose evidence is looked at
+# A skill is ranked among a person's weakest only when observed in at least this many of
+# their conversations and this share of them: a mean of two is not a pattern.
+MIN_OBSERVED = 5
+MIN_COVERAGE = 0.1
 MAX_WEEKS = 520
 
 
@@ -106,6 +113,9 @@ def _fields(sums: dict[str, float]) -> dict[str, Any]:
         "score": mean,
         "score_sd": spread,
         "skills": {s: ratio(sums.get(f"{s}_sum", 0), sums.get(f"{s}_n", 0)) for s in SKILLS},
+        "observed": {s: int(sums.get(f"{s}_n", 0)) for s in SKILLS},
+        "coverage": {s: ratio(sums.get(f"{s}_n", 0), n) for s in SKILLS},
+        "score_coverage": ratio(scored, n),
         "better_rate": ratio(sums.get("above", 0), scored),
         "one_touch": ratio(sums.get("one_touch", 0), n),
         "chasing": ratio(sums.get("chased", 0), n),
@@ -369,26 +379,19 @@ def person_profile(
     before = _collect(session, None, W.person_id == person_id, period.previous).get(0, _Group())
     totals = _build(Stats, mine, week_list, before)
     team_totals = _build(Stats, theirs, week_list)
-    rated = [s for s in SKILLS if totals.skills[s] is not None]
-    weak = sorted(rated, key=lambda s: totals.skills[s])[:3]  # type: ignore[arg-type, return-value]
-    # Examples come from the person's recent work (an index walk, not a scan of all of it).
-    recent_scores = session.execute(
-        select(C.id, *[getattr(C, skill) for skill in weak])
-        .where(C.person_id == person_id)
-        .order_by(C.started_at.desc(), C.id.desc())
-        .limit(EXAMPLE_WINDOW)
-    ).all()
-    weakest = []
-    for i, skill in enumerate(weak, start=1):
-        scored = [(r[i], r[0]) for r in recent_scores if r[i] is not None]
-        weakest.append(
-            WeakSkill(
-                skill=skill,
-                score=totals.skills[skill],  # type: ignore[arg-type]
-                team=team_totals.skills[skill],
-                example=min(scored)[1] if scored else None,
-            )
+    ranked, too_rare = _rankable(totals)
+    weak = sorted(ranked, key=lambda s: totals.skills[s] or 0.0)[:3]
+    weakest = tuple(
+        WeakSkill(
+            skill=skill,
+            score=totals.skills[skill] or 0.0,
+            team=team_totals.skills[skill],
+            example=_example(session, person, skill),
+            observed=totals.observed[skill],
+            coverage=totals.coverage[skill] or 0.0,
         )
+        for skill in weak
+    )
     return PersonProfile(
         person=PersonRef(
             id=person.id,
@@ -408,7 +411,8 @@ def person_profile(
             person=tuple(int(mine.total.get(f"bin{i}", 0)) for i in range(HISTOGRAM_BINS)),
             team=tuple(int(theirs.total.get(f"bin{i}", 0)) for i in range(HISTOGRAM_BINS)),
         ),
-        weakest=tuple(weakest),
+        weakest=weakest,
+        too_rare=too_rare,
         best=conversation_rows(
             session,
             C.person_id == person_id,
@@ -420,3 +424,53 @@ def person_profile(
             session, C.person_id == person_id, order=(C.started_at.desc(), C.id.desc()), limit=5
         ),
     )
+
+
+def _rankable(totals: Stats) -> tuple[list[str], tuple[SkillCoverage, ...]]:
+    """The skills observed often enough to rank, and those observed too rarely."""
+    ranked, too_rare = [], []
+    for skill in SKILLS:
+        observed, coverage = totals.observed.get(skill, 0), totals.coverage.get(skill)
+        if observed >= MIN_OBSERVED and (coverage or 0.0) >= MIN_COVERAGE:
+            ranked.append(skill)
+        elif totals.conversations:
+            too_rare.append(SkillCoverage(skill=skill, observed=observed, coverage=coverage))
+    return ranked, tuple(too_rare)
+
+
+def _example(session: Session, person: Person, skill: str) -> str | None:
+    """The person's lowest-scored recent conversation on ``skill`` whose evidence for it
+    quotes one of the person's own messages; a score without such evidence shows nothing
+    to practise (a conversation scored before `rescore`, or the words of another agent)."""
+    column = getattr(C, skill)
+    recent = (
+        select(C.id, column.label("value"))
+        .where(C.person_id == person.id)
+        .order_by(C.started_at.desc(), C.id.desc())
+        .limit(EXAMPLE_WINDOW)
+        .subquery()
+    )
+    lowest = session.execute(
+        select(recent.c.id, ConversationDocument.scorecard)
+        .join(ConversationDocument, ConversationDocument.conversation_id == recent.c.id)
+        .where(recent.c.value.is_not(None))
+        .order_by(recent.c.value, recent.c.id)
+        .limit(EXAMPLE_CHECKS)
+    )
+    for cid, document in lowest:
+        if _own_evidence(orjson.loads(document), skill, person.name):
+            return str(cid)
+    return None
+
+
+def _own_evidence(card: Mapping[str, Any], skill: str, author: str) -> bool:
+    result = card.get("skills", {}).get(skill) or {}
+    if result.get("score") is None or result.get("observed") is False:
+        return False
+    messages = card.get("messages") or []
+    for evidence in result.get("evidence") or []:
+        index = evidence.get("message")
+        in_range = isinstance(index, int) and 0 <= index < len(messages)
+        if in_range and (messages[index].get("author") or "").casefold() == author.casefold():
+            return True
+    return False

@@ -1,10 +1,11 @@
 """A demo organisation: departments, teams, people, logins, and scored conversations over weeks.
 
-Conversations are built from the bundled sample (real DCH-1 dialogues and handwritten
-ones), re-attributed to demo people. Each person has a skill level, and draws the
-conversations they "handled" from the part of the sample that matches it, so some
-people are consistently better than their team and others are not. Deterministic for
-a seed.
+Each department is asked what it would be asked: Support answers customers with the bundled
+sample's real helpdesk dialogues (DCH-1), re-attributed to demo people; Billing, Finance,
+IT and Logistics conversations are written from their own scripts (``demo_scripts``), with
+colleagues and suppliers as well as customers asking. Each person has a skill level that
+sets the quality of what they handle, so some people are consistently better than their
+team and others are not. Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from servicecraft.engine import Engine
 from servicecraft.importers import read_conversations, sample_path
 from servicecraft.model import Conversation, Message, Survey
 from servicecraft.service.auth import hash_password
+from servicecraft.service.demo_scripts import Agent, unfold
 from servicecraft.service.importing import ImportReport, import_items
 from servicecraft.store import Conversation as ConversationRow
 from servicecraft.store import Database, Department, Person, Team, User
@@ -200,11 +202,14 @@ def _logins(db: Database, people: list[_DemoPerson]) -> list[tuple[str, str, str
 
 
 def _ranked_templates(engine: Engine) -> list[tuple[float, Conversation]]:
-    """The bundled sample, sorted by score: a person's level picks from the matching part."""
+    """Support's conversations: the bundled sample's real helpdesk dialogues (DCH-1), sorted
+    by score, so a person's level picks from the matching part."""
     sample = [
         item
         for item in read_conversations([sample_path()])
-        if isinstance(item, Conversation) and any(m.role == "agent" for m in item.messages)
+        if isinstance(item, Conversation)
+        and item.id.startswith("dch1-")
+        and any(m.role == "agent" for m in item.messages)
     ]
     scored = [
         (card.score, item)
@@ -225,35 +230,64 @@ def _conversation(
 ) -> Conversation:
     person = rng.choice(people)
     position = min(0.999, max(0.0, rng.gauss(person.level, 0.18)))
-    score, template = templates[int(position * len(templates))]
     # Weekdays only: support is staffed Monday to Friday in the demo organisation.
     day = start + timedelta(weeks=rng.randrange(weeks), days=rng.randrange(5))
     at = day.replace(hour=rng.randrange(8, 18), minute=rng.randrange(60))
-    other = rng.choice([p for p in people if p.department != person.department])
     handoff = rng.random() < HANDOFF_SHARE
+    # A handoff stays in the department (another team where it has one), so whoever ends
+    # up credited with the conversation, it is the department's own kind of work.
+    colleagues = [p for p in people if p.department == person.department and p is not person]
+    elsewhere = [p for p in colleagues if p.team_id != person.team_id]
+    other = rng.choice(elsewhere or colleagues) if handoff else None
+    if person.department == "Support":
+        messages, channel, tags, quality = _from_sample(rng, person, other, templates, position, at)
+    else:
+        quality = position
+        messages, channel, tags = unfold(
+            rng,
+            person.department,
+            Agent(person.name, person.department),
+            Agent(other.name, other.department) if other else None,
+            at,
+            quality,
+        )
+    survey = None
+    if rng.random() < SURVEY_SHARE:
+        csat = round(min(5.0, max(1.0, 1 + 4 * quality + rng.gauss(0, 0.7))))
+        survey = Survey(csat=float(csat), nps=min(10, max(0, round(csat * 2 + rng.gauss(0, 1)))))
+    return Conversation(
+        id=f"demo-{index + 1:05d}",
+        messages=messages,
+        channel=channel,
+        survey=survey,
+        tags=tags,
+        status="solved",
+    )
+
+
+def _from_sample(
+    rng: random.Random,
+    person: _DemoPerson,
+    other: _DemoPerson | None,
+    templates: list[tuple[float, Conversation]],
+    position: float,
+    at: datetime,
+) -> tuple[list[Message], str, list[str], float]:
+    """A real dialogue re-attributed to ``person`` (its last agent reply to ``other``)."""
+    score, template = templates[int(position * len(templates))]
     agent_turns = [i for i, m in enumerate(template.messages) if m.role == "agent"]
     messages = []
     for i, message in enumerate(template.messages):
         at += timedelta(minutes=rng.randrange(1, 45))
         if message.role == "agent":
-            # A handoff: the last agent reply comes from someone in another department.
-            who = other if handoff and len(agent_turns) > 1 and i == agent_turns[-1] else person
+            # A handoff: the last agent reply comes from a colleague in another team.
+            last = other is not None and len(agent_turns) > 1 and i == agent_turns[-1]
+            who = other if last and other is not None else person
             messages.append(
-                Message("agent", message.text, who.name, who.department.lower(), at, message.public)
+                Message("agent", message.text, who.name, who.department, at, message.public)
             )
         else:
             messages.append(
                 Message(message.role, message.text, message.author, None, at, message.public)
             )
-    survey = None
-    if rng.random() < SURVEY_SHARE:
-        csat = round(min(5.0, max(1.0, 1 + 4 * score / 100 + rng.gauss(0, 0.7))))
-        survey = Survey(csat=float(csat), nps=min(10, max(0, round(csat * 2 + rng.gauss(0, 1)))))
-    return Conversation(
-        id=f"demo-{index + 1:05d}",
-        messages=messages,
-        channel=template.channel or "chat",
-        survey=survey,
-        tags=list(template.tags),
-        status="solved",
-    )
+    return messages, template.channel or "chat", list(template.tags), score / 100

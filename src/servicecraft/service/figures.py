@@ -18,7 +18,13 @@ class Stats:
     conversations: int = 0
     score: float | None = None  # mean overall score
     score_sd: float | None = None
-    skills: Mapping[str, float | None] = field(default_factory=dict)  # mean per skill
+    # Mean per skill over the conversations where it was observed (None: never observed).
+    skills: Mapping[str, float | None] = field(default_factory=dict)
+    # Per skill, the conversations where it was observed, and their share of all
+    # conversations ("observed in 34% of conversations"; None when there are none).
+    observed: Mapping[str, int] = field(default_factory=dict)
+    coverage: Mapping[str, float | None] = field(default_factory=dict)
+    score_coverage: float | None = None  # share of conversations with an overall score
     better_rate: float | None = None  # share scored above their team's mean that week
     one_touch: float | None = None  # share resolved without a handoff
     chasing: float | None = None  # share where the customer chased
@@ -116,9 +122,22 @@ class Histogram:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WeakSkill:
     skill: str
-    score: float
+    score: float  # the person's mean where the skill was observed
     team: float | None  # the team's mean for the same skill
-    example: str | None  # the person's lowest-scored conversation on it
+    # The person's lowest-scored recent conversation on it whose evidence quotes the
+    # person's own words (None when no such conversation is among the recent ones).
+    example: str | None
+    observed: int = 0  # the person's conversations where it was observed
+    coverage: float = 0.0  # their share of the person's conversations
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SkillCoverage:
+    """A skill observed too rarely to rank among a person's weakest."""
+
+    skill: str
+    observed: int
+    coverage: float | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,7 +167,8 @@ class PersonProfile:
     totals: Stats
     team_totals: Stats
     histogram: Histogram
-    weakest: tuple[WeakSkill, ...]
+    weakest: tuple[WeakSkill, ...]  # up to three, lowest first, of the skills with evidence enough
+    too_rare: tuple[SkillCoverage, ...] = ()  # skills observed too rarely to rank
     best: tuple[ConversationRow, ...]
     recent: tuple[ConversationRow, ...]
 

@@ -24,9 +24,10 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from servicecraft.engine import Engine
-from servicecraft.importers import RawRecord, conversation_to_dict, iter_raw, parse_raw
+from servicecraft.importers import CsvColumns, RawRecord, conversation_to_dict, iter_raw, parse_raw
 from servicecraft.model import Conversation, Rejection, Scorecard
 from servicecraft.serialize import scorecard_to_dict
+from servicecraft.service.provenance import scored_with
 from servicecraft.store import (
     SKILLS,
     ConversationDocument,
@@ -63,6 +64,7 @@ class ImportReport:
     unchanged: int = 0  # already stored with the same content
     read: int = 0  # records read: conversations and rejections
     rejections: list[Rejection] = field(default_factory=list)
+    new_ids: list[str] = field(default_factory=list)  # stored for the first time (to survey)
 
     @property
     def rejected(self) -> int:
@@ -99,12 +101,13 @@ def import_files(
     engine: Engine | None = None,
     batch_size: int = 500,
     on_progress: Callable[[ImportReport], None] | None = None,
+    csv_columns: CsvColumns | None = None,
 ) -> ImportReport:
     """Import every conversation in the files; SourceError if a file cannot be read at all.
 
     ``on_progress`` is called with the running report after each committed batch.
     """
-    return _import(db, _file_items(paths, fmt), engine, batch_size, on_progress)
+    return _import(db, _file_items(paths, fmt, csv_columns), engine, batch_size, on_progress)
 
 
 def import_jsonl_bytes(
@@ -114,9 +117,11 @@ def import_jsonl_bytes(
     return _import(db, _jsonl_items(data, source), engine, 500, None)
 
 
-def _file_items(paths: Iterable[str], fmt: str | None) -> Iterator[tuple[object, str, str]]:
+def _file_items(
+    paths: Iterable[str], fmt: str | None, csv_columns: CsvColumns | None = None
+) -> Iterator[tuple[object, str, str]]:
     for path in paths:
-        for raw in iter_raw(path, fmt):
+        for raw in iter_raw(path, fmt, csv_columns=csv_columns):
             if isinstance(raw, Rejection):
                 yield raw, raw.source, raw.location
             else:
@@ -312,23 +317,28 @@ def _store_batch_once(
                 report.updated += 1
             else:
                 report.imported += 1
+                report.new_ids.append(item.conversation.id)
             changed.append((item, previous is not None))
         # One pass for the learned tier.
         cards = engine.score_many([item.conversation for item, _ in changed])
-        people = _People(session)
+        people = People(session)
+        provenance = scored_with(engine)
         for (item, known), card in zip(changed, cards, strict=True):
-            row = _add(session, item.conversation, item.document, item.digest, card, people, known)
+            row = write_scored(
+                session, item.conversation, item.document, item.digest, card, people, known
+            )
+            row.scored_with = provenance
             cells.add((row.team_id, row.week))
         refresh_aggregates(session, cells)
 
 
-def _add(
+def write_scored(
     session: Session,
     conversation: Conversation,
     document: dict[str, object],
     digest: str,
     card: Scorecard,
-    people: _People,
+    people: People,
     stored: bool,
 ) -> ConversationRow:
     person_id, team_id, department_id = people.resolve(
@@ -418,7 +428,7 @@ def _department_of(conversation: Conversation, agent: str | None) -> str | None:
     return None
 
 
-class _People:
+class People:
     """Agents by name → (person, team, department); unknown agents join an Unassigned team.
 
     New departments, teams and people are each created in a savepoint: when a concurrent

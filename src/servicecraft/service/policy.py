@@ -181,6 +181,18 @@ def may_assign_practice(viewer: Viewer, person_id: int, team_id: int, department
     return viewer.role == "lead" and may_see_person(viewer, person_id, team_id, department_id)
 
 
+def may_create_surveys(viewer: Viewer) -> bool:
+    """Make survey links: admins, and leads within their scope (the queries add the scope).
+    Reviewers only read, and agents do not pick which of their own customers are asked."""
+    return viewer.role in ("admin", "lead")
+
+
+def may_see_myths(viewer: Viewer) -> bool:
+    """The myth check is about what drives customers, for those who can change it; one
+    agent's handful of answers would say more about chance than about customers."""
+    return viewer.role != "agent"
+
+
 def may_import(viewer: Viewer) -> bool:
     """Only admins may import (or hold tokens with the import scope): import writes data."""
     return viewer.role == "admin"
@@ -209,6 +221,8 @@ class Capabilities:
     home_label: str
     organisation: bool
     hindrances: bool
+    myths: bool
+    surveys: bool
     group_filters: bool
     tokens_in_menu: bool
     all_tokens: bool
@@ -236,6 +250,8 @@ def capabilities(viewer: Viewer) -> Capabilities:
         home_label=home_label,
         organisation=may_see_organisation(viewer),
         hindrances=may_see_hindrances(viewer),
+        myths=may_see_myths(viewer),
+        surveys=may_create_surveys(viewer),
         group_filters=may_filter_by_group(viewer),
         # Agents keep their tokens page (reachable from their name) but not a menu item.
         tokens_in_menu=viewer.role != "agent",
@@ -245,6 +261,80 @@ def capabilities(viewer: Viewer) -> Capabilities:
         reviews=True,
         calibration=may_grade_calibration(viewer),
     )
+
+
+# --- Practice, coaching, hiring ----------------------------------------------------------
+
+
+def may_see_practice(
+    viewer: Viewer, user_id: int | None, team_id: int | None, department_id: int | None
+) -> bool:
+    """A practice session: its trainee, the leads of its team or department, admins.
+
+    Reviewers read conversations, not people's practice. A candidate's session (no user)
+    is seen by admins and the leads of the department or team that invited them.
+    """
+    if viewer.role == "admin":
+        return True
+    if user_id is not None and viewer.user_id == user_id:
+        return True
+    return viewer.role == "lead" and (
+        (viewer.department_id is not None and viewer.department_id == department_id)
+        or (viewer.team_id is not None and viewer.team_id == team_id)
+    )
+
+
+def practice_scope(viewer: Viewer, table: Any) -> ColumnElement[bool]:
+    """The SQL form of `may_see_practice`, for lists."""
+    if viewer.role == "admin":
+        return true()
+    own = table.user_id == viewer.user_id if viewer.user_id is not None else false()
+    if viewer.role != "lead":
+        return own
+    clauses = [own]
+    if viewer.department_id is not None:
+        clauses.append(table.department_id == viewer.department_id)
+    if viewer.team_id is not None:
+        clauses.append(table.team_id == viewer.team_id)
+    return or_(*clauses)
+
+
+def may_see_coaching_plan(viewer: Viewer, person_id: int, team_id: int, department_id: int) -> bool:
+    """A coaching plan: the coached person, and whoever may assign them practice."""
+    if viewer.person_id is not None and viewer.person_id == person_id:
+        return True
+    return may_assign_practice(viewer, person_id, team_id, department_id)
+
+
+def may_see_team_coaching(viewer: Viewer, team_id: int, department_id: int) -> bool:
+    """A team's open plans: admins and the team's (or department's) leads."""
+    if viewer.role == "admin":
+        return True
+    return viewer.role == "lead" and may_see_team(viewer, team_id, department_id)
+
+
+def may_hire(viewer: Viewer) -> bool:
+    """Create candidate links and see candidates' results: admins and leads, never agents."""
+    return viewer.role in ("admin", "lead")
+
+
+def candidate_scope(viewer: Viewer, table: Any) -> ColumnElement[bool]:
+    """Candidate links a viewer may see: all for admins; a lead's own and their scope's."""
+    if viewer.role == "admin":
+        return true()
+    if viewer.role != "lead":
+        return false()
+    clauses = [table.created_by == viewer.user_id] if viewer.user_id is not None else []
+    if viewer.department_id is not None:
+        clauses.append(table.department_id == viewer.department_id)
+    if viewer.team_id is not None:
+        clauses.append(table.team_id == viewer.team_id)
+    return or_(*clauses) if clauses else false()
+
+
+def may_see_quiz_results(viewer: Viewer) -> bool:
+    """Myths-quiz results by department: everyone but agents (leads see their department)."""
+    return viewer.role != "agent"
 
 
 # --- Query scopes -------------------------------------------------------------------------

@@ -3,6 +3,14 @@
 from servicecraft.model import SKILLS
 from servicecraft.store.aggregates import rebuild as rebuild_aggregates
 from servicecraft.store.aggregates import refresh as refresh_aggregates
+from servicecraft.store.coaching import (
+    CandidateLink,
+    CoachingPlan,
+    LinkAttempt,
+    PracticeSessionRow,
+    QuizResult,
+    ReadinessAnswer,
+)
 from servicecraft.store.database import ENV_URL, Database, database_url, open_database, upgrade
 from servicecraft.store.reviews import (
     CalibrationConversation,
@@ -29,6 +37,7 @@ from servicecraft.store.schema import (
     PersonWeek,
     Survey,
     SurveyLink,
+    SurveyQuestion,
     Team,
     User,
     WebSession,
@@ -44,6 +53,8 @@ __all__ = [
     "CalibrationConversation",
     "CalibrationReviewer",
     "CalibrationSession",
+    "CandidateLink",
+    "CoachingPlan",
     "Conversation",
     "ConversationDocument",
     "DataVersion",
@@ -52,9 +63,13 @@ __all__ = [
     "Dispute",
     "Hindrance",
     "HindranceRow",
+    "LinkAttempt",
     "LoginAttempt",
     "Person",
     "PersonWeek",
+    "PracticeSessionRow",
+    "QuizResult",
+    "ReadinessAnswer",
     "Rescore",
     "Review",
     "ReviewAssignment",
@@ -62,6 +77,7 @@ __all__ = [
     "RubricVersion",
     "Survey",
     "SurveyLink",
+    "SurveyQuestion",
     "Team",
     "User",
     "WebSession",

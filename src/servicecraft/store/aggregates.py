@@ -40,6 +40,10 @@ W = cast(Table, WeeklyStats.__table__)
 Cell = tuple[int | None, date | None]
 # Any constant shared by every writer: PostgreSQL serialises aggregate refreshes on it.
 _ADVISORY_LOCK = 0x5C_0A66
+# Scores have one decimal; a mean summed in another row order can land a hair below a
+# score equal to it (52.19999999999999), which must not count as "above" on one run and
+# not on the next.
+_MEAN_ROUNDING = 1e-6
 
 
 def _cells_filter(table: Any, cells: Iterable[Cell]) -> ColumnElement[bool]:
@@ -96,7 +100,7 @@ def _summary(where: ColumnElement[bool]) -> Any:
         s.c.department_id,
         func.count().label("conversations"),
         func.count(s.c.score).label("scored"),
-        count_if(s.c.score > s.c.team_mean).label("above"),
+        count_if(s.c.score > s.c.team_mean + _MEAN_ROUNDING).label("above"),
         count_if(s.c.one_touch.is_(True)).label("one_touch"),
         count_if(s.c.chasers > 0).label("chased"),
         func.coalesce(func.sum(s.c.chasers), 0).label("chasers"),

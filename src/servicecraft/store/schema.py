@@ -167,6 +167,9 @@ class Conversation(Base):
     ces: Mapped[float | None] = mapped_column(Float)
     survey_comment: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
+    # What scored it (servicecraft version, scoring revision, rubric, learned tier): rows
+    # scored otherwise, or before this was recorded (NULL), are what `rescore` updates.
+    scored_with: Mapped[str | None] = mapped_column(String(200))
 
     # The names the specification uses; ``id`` already is the source's (external) id.
     external_id = synonym("id")
@@ -203,16 +206,33 @@ class HindranceRow(Base):
 
 
 class SurveyLink(Base):
-    """A single-use survey link: only the hash of its unguessable token is stored."""
+    """A single-use survey link: only the hash of its unguessable token is stored.
+
+    One per conversation (one survey per conversation): a new link for the same
+    conversation replaces the token of an unanswered one.
+    """
 
     __tablename__ = "survey_links"
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     conversation_id: Mapped[str] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True, unique=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)  # mailed by servicecraft itself
+
+
+class SurveyQuestion(Base):
+    """The organisation's wording of a survey question, or that it is turned off.
+
+    No row: the default wording, asked (``service.surveys.DEFAULT_QUESTIONS``).
+    """
+
+    __tablename__ = "survey_questions"
+    key: Mapped[str] = mapped_column(String(20), primary_key=True)  # csat | ces | nps | comment
+    text: Mapped[str] = mapped_column(String(300))
+    enabled: Mapped[bool] = mapped_column(Boolean)
 
 
 WEEKLY_COUNTS = (

@@ -12,7 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from servicecraft import catalogue
-from servicecraft.service import auth, dashboards
+from servicecraft.service import auth, dashboards, surveys
 from servicecraft.service.importing import import_jsonl_bytes
 from servicecraft.service.policy import may_import, viewer_for
 from servicecraft.web import api_shapes as shapes
@@ -169,7 +169,13 @@ def get_conversation(
         }
     },
 )
-async def import_jsonl(request: Request, me: Importer) -> Response | dict[str, Any]:
+async def import_jsonl(
+    request: Request,
+    me: Importer,
+    survey_links: Annotated[
+        bool, Query(description="also make a survey link for each new conversation")
+    ] = False,
+) -> Response | dict[str, Any]:
     if not may_import(me.viewer):
         raise HTTPException(403, "Only administrators may import.")
     size = int(request.headers.get("content-length") or 0)
@@ -184,7 +190,21 @@ async def import_jsonl(request: Request, me: Importer) -> Response | dict[str, A
             raise HTTPException(413, "Body too large.")
         chunks.append(chunk)
     report = await run_in_threadpool(import_jsonl_bytes, request.app.state.db, b"".join(chunks))
-    return shapes.import_result(report)
+    result = shapes.import_result(report)
+    if survey_links:
+        created = await run_in_threadpool(
+            surveys.links_for_new, request.app.state.db, report.new_ids
+        )
+        base = str(request.base_url).rstrip("/")
+        result["survey_links"] = [
+            {
+                "conversation_id": c.conversation_id,
+                "customer": c.customer,
+                "link": surveys.link_url(base, c.token),
+            }
+            for c in created
+        ]
+    return result
 
 
 def _schema_type(schema: dict[str, Any]) -> str:

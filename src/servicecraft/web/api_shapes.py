@@ -35,6 +35,14 @@ class ImportRejection(BaseModel):
     reason: str = Field(examples=["line 3: not valid JSON"])
 
 
+class SurveyLinkOut(BaseModel):
+    conversation_id: str
+    customer: str | None = Field(
+        description="the customer's name or address, as the source gave it"
+    )
+    link: str = Field(description="single use, shown once")
+
+
 class ImportResult(BaseModel):
     imported: int = Field(description="new conversations scored and stored")
     updated: int = Field(description="stored before with other content: scored again, replaced")
@@ -43,6 +51,9 @@ class ImportResult(BaseModel):
     rejected: int = Field(description="lines that could not be read or stored; see rejections")
     read: int = Field(description="lines read: imported + updated + unchanged + rejected")
     rejections: list[ImportRejection]
+    survey_links: list[SurveyLinkOut] | None = Field(
+        None, description="with ?survey_links=true: a link for each new conversation (shown once)"
+    )
 
 
 class Week(BaseModel):

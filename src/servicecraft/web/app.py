@@ -17,7 +17,22 @@ from servicecraft import __version__
 from servicecraft.catalogue import UnknownSort
 from servicecraft.service.policy import PermissionDenied, capabilities
 from servicecraft.store import open_database
-from servicecraft.web import account, api, api_groups, calibration, pages, reviews, survey, users
+from servicecraft.web import (
+    account,
+    api,
+    api_groups,
+    calibration,
+    coaching,
+    guide,
+    hiring,
+    lessons,
+    pages,
+    practice,
+    reviews,
+    survey,
+    users,
+    voice,
+)
 from servicecraft.web.deps import LoginRequired
 from servicecraft.web.render import make_templates, page
 from servicecraft.web.security import SecurityHeaders, csrf_token
@@ -66,6 +81,7 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     )
     app.state.db = open_database(database_url)
     app.state.templates = make_templates()
+    practice.scenarios_ready()  # a broken scenario file ($SERVICECRAFT_SCENARIOS) stops the start
 
     app.mount(
         "/static", StaticFiles(directory=str(files("servicecraft.web") / "static")), name="static"
@@ -73,11 +89,18 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     app.include_router(account.router)
     app.include_router(survey.router)
     app.include_router(pages.router)
+    app.include_router(guide.router)
     app.include_router(api.router)
     app.include_router(api_groups.router)
     app.include_router(users.router)
     app.include_router(reviews.router)
     app.include_router(calibration.router)
+    app.include_router(practice.router)
+    app.include_router(coaching.router)
+    app.include_router(hiring.router)
+    app.include_router(lessons.router)
+    app.include_router(voice.router)
+    app.include_router(voice.api_router)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:

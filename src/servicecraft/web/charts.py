@@ -217,10 +217,10 @@ def hbar_chart(
                 f'<text class="value" x="{width - 2}" y="{y + row_height / 2 + 4:.1f}" '
                 f'text-anchor="end">{float(value):.0f}</text>'
             )
-        else:
+        else:  # not observed: no bar, and a dash that says so
             out.append(
                 f'<text class="value muted" x="{width - 2}" y="{y + row_height / 2 + 4:.1f}" '
-                f'text-anchor="end">–</text>'
+                f'text-anchor="end">—<title>{escape(name)}: not observed</title></text>'
             )
         if compare is not None:
             x = label_w + max(0.0, min(1.0, float(compare) / hi)) * bar_w

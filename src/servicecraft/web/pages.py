@@ -23,7 +23,7 @@ from servicecraft.service.policy import (
     may_see_hindrances,
     may_see_organisation,
 )
-from servicecraft.web import views
+from servicecraft.web import views, voice
 from servicecraft.web.bounds import DateFilter, IdFilter, Page, PathId
 from servicecraft.web.deps import Me
 from servicecraft.web.params import PeriodQuery, search_filters
@@ -56,7 +56,12 @@ def organisation(me: Me, period: PeriodQuery) -> Response:
 
 @router.get("/departments/{department_id}")
 def department(
-    me: Me, department_id: PathId, period: PeriodQuery, sort: str = "-score"
+    me: Me,
+    department_id: PathId,
+    period: PeriodQuery,
+    sort: str = "-score",
+    comments: str = "low",
+    only_low: bool = False,
 ) -> Response:
     data = dashboards.department_detail(
         me.session, me.viewer, department_id, sort, period.weeks, period.until
@@ -69,11 +74,21 @@ def department(
         period=period,
         params={"sort": sort, **period.query()},
         **views.department(data, me.viewer),
+        **voice.group_context(
+            me, department_id=department_id, comments=comments, only_low=only_low
+        ),
     )
 
 
 @router.get("/teams/{team_id}")
-def team(me: Me, team_id: PathId, period: PeriodQuery, sort: str = "-score") -> Response:
+def team(
+    me: Me,
+    team_id: PathId,
+    period: PeriodQuery,
+    sort: str = "-score",
+    comments: str = "low",
+    only_low: bool = False,
+) -> Response:
     data = dashboards.team_detail(me.session, me.viewer, team_id, sort, period.weeks, period.until)
     cited = (
         dashboards.hindrances(me.session, me.viewer, limit=10, team_id=team_id)
@@ -88,11 +103,14 @@ def team(me: Me, team_id: PathId, period: PeriodQuery, sort: str = "-score") -> 
         period=period,
         params={"sort": sort, **period.query()},
         **views.team(data, me.viewer, cited),
+        **voice.group_context(me, team_id=team_id, comments=comments, only_low=only_low),
     )
 
 
 @router.get("/people/{person_id}")
-def person(me: Me, person_id: PathId, period: PeriodQuery) -> Response:
+def person(
+    me: Me, person_id: PathId, period: PeriodQuery, comments: str = "low", only_low: bool = False
+) -> Response:
     data = dashboards.person_profile(me.session, me.viewer, person_id, period.weeks, period.until)
     section = "person" if me.viewer.person_id == person_id else "organisation"
     return _render(
@@ -102,13 +120,20 @@ def person(me: Me, person_id: PathId, period: PeriodQuery) -> Response:
         period=period,
         params=period.query(),
         **views.person(data, me.viewer),
+        **voice.group_context(me, person_id=person_id, comments=comments, only_low=only_low),
     )
 
 
 @router.get("/conversations/{conversation_id:path}")  # ids may contain "/"
 def conversation(me: Me, conversation_id: str, skill: str = "all") -> Response:
     data = dashboards.conversation_detail(me.session, me.viewer, conversation_id)
-    return _render(me, "conversation.html", section="search", **views.conversation(data, skill))
+    return _render(
+        me,
+        "conversation.html",
+        section="search",
+        **views.conversation(data, skill),
+        **voice.conversation_context(me, conversation_id),
+    )
 
 
 @router.get("/hindrances")

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from servicecraft import catalogue
 from servicecraft.model import SKILLS as SKILLS
-from servicecraft.web import charts
+from servicecraft.web import cells, charts
 from servicecraft.web.params import WEEK_CHOICES
 
 
@@ -207,6 +207,9 @@ def make_templates() -> Jinja2Templates:
         plural=plural,
         upper_first=upper_first,
         urlencode=url_part,
+        skill=cells.skill_value,
+        skill_pill=cells.skill_pill,
+        observed_in=cells.observed_in,
     )
     env.globals.update(
         charts=charts,

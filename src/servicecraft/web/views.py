@@ -58,6 +58,8 @@ def _figures(block: Stats) -> dict[str, Any]:
     """A block's figures and its weekly series, by the names the templates use."""
     out: dict[str, Any] = {k: getattr(block, k) for k in ROW_FIELDS}
     out["skills"] = dict(block.skills)
+    out["observed"] = dict(block.observed)  # per skill: conversations where it was observed
+    out["coverage"] = dict(block.coverage)  # and their share of all conversations
     for key, field in TREND_FIELDS.items():
         out[key] = _weekly(block, field)
     before = block.previous
@@ -212,6 +214,7 @@ def person(data: PersonProfile, viewer: Viewer) -> dict[str, Any]:
         "histogram": histogram,
         "trend_chart": trend,
         "weakest": data.weakest,
+        "too_rare": data.too_rare,
         "best": data.best,
         "recent": data.recent,
     }
