@@ -1,7 +1,7 @@
 """users.disabled_at: a login can be disabled without deleting it
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0003
 
 Another revision may add the same column first (the hardening migration does); then
 this one has nothing to do.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
