@@ -130,3 +130,26 @@ def test_calibrate_with_the_engine_then_save_and_use_the_version(db: Database, o
     first = next(c for c in read_conversations([str(sample_path())]) if isinstance(c, Talk))
     card = Engine(rubric).score(first)
     assert card.score is None or 0 <= card.score <= 100
+
+
+def test_rescore_command_with_a_rubric_version(db: Database, org: Org) -> None:
+    from click.testing import CliRunner
+
+    from servicecraft.cli import main
+
+    admin = viewer(db, "admin")
+    with db.session() as s:
+        version = rv.save_version(s, admin, default_rubric_path().read_text(encoding="utf-8"))
+    runner = CliRunner()
+    result = runner.invoke(main, ["rescore", "--db", org.url, "--rubric-version", str(version)])
+    assert result.exit_code == 0, result.output
+    assert f"rubric version {version}; recorded as rescoring run 1" in result.output
+    with db.session() as s:
+        [run] = rv.rescore_runs(s, admin)
+    assert (run["version"], run["actor"]) == (version, "command line")
+    missing = runner.invoke(main, ["rescore", "--db", org.url, "--rubric-version", "9"])
+    assert missing.exit_code == 2 and "no rubric version 9" in missing.output
+    both = runner.invoke(
+        main, ["rescore", "--db", org.url, "--rubric-version", "1", "--rubric", "x"]
+    )
+    assert both.exit_code == 2 and "not both" in both.output

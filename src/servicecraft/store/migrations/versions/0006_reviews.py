@@ -2,7 +2,7 @@
 rubric versions, rescoring runs
 
 Revision ID: 0006
-Revises: 0009
+Revises: 0005
 """
 
 from __future__ import annotations
