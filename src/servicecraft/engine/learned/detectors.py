@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import pairwise
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,14 @@ class Head:
 MIN_SENTENCE_WORDS = 4
 
 
+def _long_enough(text: str, start: int, end: int) -> bool:
+    # Every whitespace-separated chunk holds at least one token, so enough chunks settle it
+    # without the tokenizer.
+    if len(text[start:end].split(None, MIN_SENTENCE_WORDS)) >= MIN_SENTENCE_WORDS:
+        return True
+    return len(_WORD.findall(text, start, end)) >= MIN_SENTENCE_WORDS
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of MIN_SENTENCE_WORDS words or more in the first MAX_CHARS
     characters; the whole (stripped) text when none is that long."""
@@ -72,7 +80,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             start += 1
         while end > start and text[end - 1].isspace():
             end -= 1
-        if end > start and len(_WORD.findall(text[start:end])) >= MIN_SENTENCE_WORDS:
+        if end > start and _long_enough(text, start, end):
             spans.append((start, end))
     if not spans and text.strip():
         stripped = text[:MAX_CHARS]
@@ -160,10 +168,27 @@ def _extras(lowered: str, words: list[str]) -> list[float]:
     ]
 
 
+_CRC: dict[str, tuple[int, bytes]] = {}  # word -> (CRC-32 of the word, b" " + the word)
+
+
+def _crc(word: str) -> tuple[int, bytes]:
+    found = _CRC.get(word)
+    if found is None:
+        encoded = word.encode()
+        found = (zlib.crc32(encoded), b" " + encoded)
+        if len(_CRC) < 500_000:
+            _CRC[word] = found
+    return found
+
+
 def hashed(words: Sequence[str]) -> list[int]:
-    """Buckets of the text's words and word pairs (CRC-32, stable across runs and machines)."""
-    grams = [*words, *(f"{a} {b}" for a, b in pairwise(words))]
-    return sorted({zlib.crc32(g.encode()) & (BUCKETS - 1) for g in grams})
+    """Buckets of the text's words and word pairs: the CRC-32 of "a" and of "a b" (stable
+    across runs and machines; a pair's CRC continues its first word's)."""
+    crcs = [_crc(w) for w in words]
+    mask = BUCKETS - 1
+    found = {c & mask for c, _ in crcs}
+    found.update(zlib.crc32(b[1], a[0]) & mask for a, b in pairwise(crcs))
+    return sorted(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +205,7 @@ class Features:
         counts = np.array([len(b) for b in self.buckets], dtype=np.intp)
         full = np.flatnonzero(counts)
         if len(full):
-            flat = np.fromiter((i for b in self.buckets for i in b), dtype=np.intp)
+            flat = np.array(list(chain.from_iterable(self.buckets)), dtype=np.intp)
             starts = np.concatenate([[0], np.cumsum(counts)[:-1]])[full]
             sums = np.add.reduceat(weights[flat], starts, axis=0)
             out[full] = sums / np.sqrt(counts[full])[:, None]
@@ -212,6 +237,11 @@ class Detectors:
     def __init__(self, embedder: StaticEmbedder, heads: Sequence[Head]) -> None:
         self.embedder = embedder
         self.heads = {h.name: h for h in heads}
+        # Every head's weights side by side: one product for all of them.
+        width = embedder.dimensions + EXTRAS
+        self._dense = np.hstack([h.weights[:width] for h in heads]) if heads else None
+        self._sparse = np.hstack([h.weights[width:] for h in heads]) if heads else None
+        self._bias = np.concatenate([h.bias for h in heads]) if heads else None
 
     @classmethod
     def load(cls, directory: str | None = None) -> Detectors:
@@ -235,14 +265,18 @@ class Detectors:
 
     def sentences(self, texts: Sequence[str]) -> Floats:
         """P(label) columns of every head, per text, as one (texts, sum of labels) matrix."""
+        if self._dense is None or self._sparse is None or self._bias is None:
+            return np.zeros((len(texts), 0), dtype=np.float32)
         x = features(self.embedder, texts)
-        width = x.dense.shape[1]
-        blocks = []
+        z = x.dense @ self._dense + x.sparse_sums(self._sparse) + self._bias
+        at = 0
         for head in self.heads.values():
-            z = x.dense @ head.weights[:width] + x.sparse_sums(head.weights[width:]) + head.bias
-            e = np.exp(z - z.max(1, keepdims=True))
-            blocks.append(e / e.sum(1, keepdims=True))
-        return np.hstack(blocks) if blocks else np.zeros((len(texts), 0), dtype=np.float32)
+            block = z[:, at : at + len(head.labels)]
+            e = np.exp(block - block.max(1, keepdims=True))
+            z[:, at : at + len(head.labels)] = e / e.sum(1, keepdims=True)
+            at += len(head.labels)
+        result: Floats = z
+        return result
 
     def columns(self) -> list[tuple[str, str, int]]:
         """(key, role, column) of every reported label: ``name`` for a head's label 1 and
@@ -268,7 +302,9 @@ class Detectors:
         parts = [text[s:e] for (_, text), ss in zip(messages, spans, strict=True) for s, e in ss]
         if not parts:
             return [{} for _ in messages]
-        p = self.sentences(whole + parts)
+        every = whole + parts
+        unique = {t: k for k, t in enumerate(dict.fromkeys(every))}  # a one-sentence message
+        p = self.sentences(list(unique))[[unique[t] for t in every]]  # is read once
         p_whole, p_parts = p[: len(whole)], p[len(whole) :]
         columns = self.columns()
         by_role: dict[str, tuple[list[str], npt.NDArray[np.intp], npt.NDArray[np.bool_]]] = {}
