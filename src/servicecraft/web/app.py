@@ -88,12 +88,12 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     )
     app.include_router(account.router)
     app.include_router(survey.router)
+    app.include_router(reviews.router)  # before pages: /conversations/{id:path} takes all
     app.include_router(pages.router)
     app.include_router(guide.router)
     app.include_router(api.router)
     app.include_router(api_groups.router)
     app.include_router(users.router)
-    app.include_router(reviews.router)
     app.include_router(calibration.router)
     app.include_router(practice.router)
     app.include_router(coaching.router)

@@ -86,7 +86,7 @@ def _review_page(me: Me, conversation_id: str, error: str | None = None) -> Resp
     )
 
 
-@router.get("/conversations/{conversation_id}/review")
+@router.get("/conversations/{conversation_id:path}/review")
 def review_page(me: Me, conversation_id: str) -> Response:
     return _review_page(me, conversation_id)
 
@@ -100,7 +100,7 @@ def _after(me: Me, conversation_id: str, work: Any) -> Response:
     return RedirectResponse(f"/conversations/{conversation_id}/review", status_code=303)
 
 
-@router.post("/conversations/{conversation_id}/review")
+@router.post("/conversations/{conversation_id:path}/review")
 async def give_review(me: Me, conversation_id: str) -> Response:
     form = await form_of(me.request)
 
