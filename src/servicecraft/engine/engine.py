@@ -214,7 +214,8 @@ class Engine:
         outcomes: dict[str, Any] | None = None,
         messages: Sequence[dict[str, Any]] = (),
     ) -> float | None:
-        """The rubric's overall model (or the weighted mean of the observed skills).
+        """The rubric's overall model (or, without it or without learned outcomes, the weighted
+        mean of the observed skills).
 
         None when there was no exchange to judge (no customer message or no agent reply). A
         critical skill caps the score only on an observed failure with evidence against it.
@@ -227,7 +228,9 @@ class Engine:
         if not observed:
             return None
         model = self.rubric.overall
-        if model is not None and analysis is not None:
+        # The model leans on the predicted outcomes; without them (rules only) it would be
+        # fitted to inputs it does not have, so the rubric's weighted mean stands in.
+        if model is not None and analysis is not None and outcomes is not None:
             row = overall_model.features(skills, analysis.metrics, outcomes, messages)
             score = model.predict(row)
         else:

@@ -330,8 +330,11 @@ class SolutionScorer(CueScorer):
                 p = d.probability
             if p is not None and (best is None or p > best[0]):
                 best = (p, m.index)
-        if best is None:
-            return []
+        if best is None:  # rules only: no solution phrase in any reply
+            if any(e.weight > 0 for e in self.cue_evidence(analysis) + found):
+                return []
+            last = agent[-1].index
+            return [analysis.message_evidence(last, "-", "no reply offers a solution", -12.0)]
         p, index = best
         cues = self.cue_evidence(analysis) + found
         if p >= STATED:
