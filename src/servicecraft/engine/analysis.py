@@ -71,8 +71,9 @@ class MessageAnalysis:
 
     @property
     def scored(self) -> bool:
-        """Whether the message speaks to the customer (internal notes and system lines do not)."""
-        return self.message.public and self.message.role != "system"
+        """Whether the message speaks to the customer (internal notes, system lines and empty
+        messages do not: there is nothing in them to quote)."""
+        return self.message.public and self.message.role != "system" and bool(self.words)
 
 
 @dataclass(slots=True)
