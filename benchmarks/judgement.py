@@ -26,16 +26,17 @@ from __future__ import annotations
 import argparse
 import json
 import pickle
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 from sklearn.metrics import roc_auc_score
 
 from servicecraft.calibration import Review, calibrate, fit, spearman
 from servicecraft.engine import Engine, load_rubric
-from servicecraft.engine.overall import feature_names
-from servicecraft.model import Scorecard
+from servicecraft.engine.overall import OverallModel, feature_names
 from servicecraft.training.overall import card_rows, dch_conversations, out_of_fold_annotations
 
 SPLIT_SEED, N_TEST = 2026, 250
@@ -139,17 +140,13 @@ def main() -> None:
         ("annotators' mean", 50 + 25 * y[test]),
         ("lead: solution stated", 100.0 * stated[test]),
     ):
-        cards = [_with_overall(test_cards[k], test_overall[k]) for k in fit_half]
+        cards = [replace(test_cards[k], score=float(test_overall[k])) for k in fit_half]
         reviews = [
             Review(cards[j].conversation_id, "lead", float(target[k]))
             for j, k in enumerate(fit_half)
         ]
         result = calibrate(cards, reviews)
         assert result.rubric_yaml is not None
-        import yaml
-
-        from servicecraft.engine.overall import OverallModel
-
         calibrated = OverallModel.from_dict(yaml.safe_load(result.rubric_yaml)["overall"])
         print("   ", result.explanation[:4], result.before, result.after)
         rows = card_rows([test_cards[k] for k in eval_half])
@@ -164,11 +161,6 @@ def main() -> None:
             print(
                 f"  {label:24} Spearman before {spearman(before, truth):.3f}  after {spearman(after, truth):.3f}"
             )
-
-
-def _with_overall(card: Scorecard, score: float) -> Scorecard:
-    card.score = float(score)
-    return card
 
 
 if __name__ == "__main__":
