@@ -111,7 +111,14 @@ class Analysis:
         return self._effects.get(skill, [])
 
     def by_role(self, role: str) -> list[MessageAnalysis]:
-        return [m for m in self.messages if m.message.role == role and m.scored]
+        """The scored messages of ``role`` (every scorer asks: worked out once per role)."""
+        key = "role:" + role
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = [
+                m for m in self.messages if m.message.role == role and m.scored
+            ]
+        return found  # type: ignore[return-value]
 
     def hits(self, cue: str, role: str | None = None) -> Iterator[tuple[MessageAnalysis, Hit]]:
         for m in self.messages:
@@ -129,8 +136,8 @@ class Analysis:
         """Messages of ``role`` whose strongest sentence for ``name`` reaches ``threshold``."""
         if not self.detections:
             return []
-        found = []
         threshold = max(threshold, SURER.get(name, threshold))
+        found = []
         for m in self.by_role(role):
             d = self.detections[m.index].get(name)
             if d is not None and d.probability >= threshold:

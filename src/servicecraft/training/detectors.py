@@ -149,8 +149,7 @@ def detector_arrays(
 def static_table(directory: Path) -> tuple[list[str], np.ndarray]:
     """The shipped static vectors (dequantised), reused when the heads are rebuilt."""
     detectors = Detectors.load(str(directory))
-    pieces = sorted(detectors.embedder._index, key=detectors.embedder._index.__getitem__)
-    return pieces, detectors.embedder._vectors
+    return detectors.embedder.pieces_in_order(), detectors.embedder.table
 
 
 def build_detectors(

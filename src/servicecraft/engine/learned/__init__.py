@@ -122,6 +122,8 @@ class LearnedSignals:
         self._care[[vocab[w] for w in EMPATHY_WORDS]] = 1.0
         by_word = outcomes["by_word"].astype(np.float64)
         self._by_word: Floats = np.vstack([by_word, np.zeros((1, by_word.shape[1]))])
+        # The same as columns, contiguous: per-message sums run along contiguous memory.
+        self._by_word_columns: Floats = np.ascontiguousarray(self._by_word.T)
         self._zero_row = len(by_word)
         self._rows = np.full(size + 1, self._zero_row, dtype=np.intp)
         self._rows[[vocab[t] for t in outcome_tokens]] = np.arange(len(outcome_tokens))
@@ -199,7 +201,8 @@ class LearnedSignals:
         warm = self._empathy_of(encoded, np.array(polite)).tolist()
         rows = np.full(len(encoded.ids), self._zero_row)  # repeats count once, as in training
         rows[encoded.first] = self._rows[encoded.ids[encoded.first]]
-        sums = np.add.reduceat(self._by_word[rows], encoded.starts, axis=0)
+        columns = np.take(self._by_word_columns, rows, axis=1)
+        sums = np.add.reduceat(columns, encoded.starts, axis=1).T
         turns = [j for j, m in enumerate(messages) if m.public and m.role != "system"]
         agent = np.array([messages[j].role != "customer" for j in turns], dtype=np.intp)
         lengths = [sum(m.public and m.role != "system" for m in c.messages) for c in conversations]

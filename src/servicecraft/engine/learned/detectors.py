@@ -16,34 +16,41 @@ which becomes the evidence a scorer quotes.
 
 from __future__ import annotations
 
-import re
-import unicodedata
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import chain, pairwise
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
 
+from servicecraft.engine.learned.reading import Lexicon, read
+from servicecraft.engine.learned.words import (
+    BUCKETS,
+    EXTRAS,
+    WORD,
+    StaticEmbedder,
+    extras,
+    hashed,
+    normalise,
+    sentence_spans,
+)
+
 Floats = npt.NDArray[np.float32]
 FILE = "detectors.npz"
-# Where a message splits into sentences: after . ! ? and at line breaks.
-_SENTENCE = re.compile(r"[^.!?\n]*(?:[.!?]+|\n|$)")
-_WORD = re.compile(r"[a-z0-9]+|[^\sa-z0-9]")
-# Only the start of a very long message is read for sentences: detection stays linear and
-# bounded (the rules still read the whole message).
-MAX_CHARS = 5000
-MAX_PIECES = 100  # per word, as BERT's own tokenizer
-_NEGATIONS = frozenset(["not", "no", "never", "cannot", "unable", "nothing", "t", "nobody", "none"])
-_FUTURE = re.compile(r"\b(i'll|i will|we'll|we will|let me|i'm going to|i am going to|i can)\b")
-_DIGIT = re.compile(r"[0-9]")
-_DONE = re.compile(r"\b(i've|i have|we've|we have)\b")
-EXTRAS = 7  # the shape features' count (see _extras)
-BUCKETS = 1 << 14  # hashed words and word pairs: wording the vectors blur ("can" / "can't")
+__all__ = [
+    "BUCKETS",
+    "Detection",
+    "Detectors",
+    "Features",
+    "Head",
+    "StaticEmbedder",
+    "features",
+    "hashed",
+    "sentence_spans",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,140 +62,6 @@ class Head:
     labels: tuple[int, ...]
     weights: Floats  # (features, len(labels))
     bias: Floats  # (len(labels),)
-
-
-# A sentence shorter than this is read only as part of its message: "Hello!" alone says
-# too little for a bag of vectors, and would be read as anything.
-MIN_SENTENCE_WORDS = 4
-
-
-def _long_enough(text: str, start: int, end: int) -> bool:
-    # Every whitespace-separated chunk holds at least one token, so enough chunks settle it
-    # without the tokenizer.
-    if len(text[start:end].split(None, MIN_SENTENCE_WORDS)) >= MIN_SENTENCE_WORDS:
-        return True
-    return len(_WORD.findall(text, start, end)) >= MIN_SENTENCE_WORDS
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of MIN_SENTENCE_WORDS words or more in the first MAX_CHARS
-    characters; the whole (stripped) text when none is that long."""
-    spans = []
-    for match in _SENTENCE.finditer(text[:MAX_CHARS]):
-        start, end = match.span()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        if end > start and _long_enough(text, start, end):
-            spans.append((start, end))
-    if not spans and text.strip():
-        stripped = text[:MAX_CHARS]
-        start = len(stripped) - len(stripped.lstrip())
-        spans.append((start, len(stripped.rstrip())))
-    return spans
-
-
-def _normalise(text: str) -> str:
-    """Lower case, accents and other non-ASCII dropped: the kept pieces are ASCII."""
-    text = text.lower().replace("’", "'")
-    if text.isascii():
-        return text
-    return unicodedata.normalize("NFD", text).encode("ascii", "ignore").decode()
-
-
-class StaticEmbedder:
-    """Word pieces to vectors: BERT's greedy longest-match word pieces, a cache per word."""
-
-    def __init__(self, pieces: Sequence[str], vectors: Floats) -> None:
-        self._index = {p: i for i, p in enumerate(pieces)}
-        self._vectors = vectors
-        self._cache: dict[str, tuple[int, ...]] = {}
-
-    @property
-    def dimensions(self) -> int:
-        return int(self._vectors.shape[1])
-
-    def pieces(self, word: str) -> tuple[int, ...]:
-        found = self._cache.get(word)
-        if found is not None:
-            return found
-        ids: list[int] = []
-        start, index = 0, self._index
-        while start < len(word) and len(word) <= MAX_PIECES:
-            end = len(word)
-            while end > start:
-                piece = word[start:end] if start == 0 else "##" + word[start:end]
-                if piece in index:
-                    ids.append(index[piece])
-                    break
-                end -= 1
-            if end == start:  # no piece fits: BERT drops the whole word as unknown
-                ids = []
-                break
-            start = end
-        result = tuple(ids)
-        if len(self._cache) < 500_000:
-            self._cache[word] = result
-        return result
-
-    def embed(self, texts: Sequence[str]) -> Floats:
-        """(len(texts), dimensions): unit-length means of the pieces' vectors (zero if none)."""
-        return self.embed_words([_WORD.findall(_normalise(t)) for t in texts])
-
-    def embed_words(self, texts: Sequence[Sequence[str]]) -> Floats:
-        """``embed`` of texts already split into normalised words."""
-        flat: list[int] = []
-        counts = np.zeros(len(texts), dtype=np.intp)
-        pieces = self.pieces
-        for k, words in enumerate(texts):
-            before = len(flat)
-            for word in words:
-                flat.extend(pieces(word))
-            counts[k] = len(flat) - before
-        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
-        full = np.flatnonzero(counts)
-        if len(full):
-            starts = np.concatenate([[0], np.cumsum(counts)[:-1]])[full]
-            sums = np.add.reduceat(self._vectors[np.asarray(flat, dtype=np.intp)], starts, axis=0)
-            norms = np.linalg.norm(sums, axis=1, keepdims=True)
-            out[full] = sums / np.maximum(norms, 1e-9)
-        return out
-
-
-def _extras(lowered: str, words: list[str]) -> list[float]:
-    return [
-        float(not _NEGATIONS.isdisjoint(words)),
-        float("?" in lowered),
-        float(bool(_DIGIT.search(lowered))),
-        float(bool(_FUTURE.search(lowered))),
-        float(bool(_DONE.search(lowered))),
-        float("!" in lowered),
-        min(len(words), 60) / 30.0,
-    ]
-
-
-_CRC: dict[str, tuple[int, bytes]] = {}  # word -> (CRC-32 of the word, b" " + the word)
-
-
-def _crc(word: str) -> tuple[int, bytes]:
-    found = _CRC.get(word)
-    if found is None:
-        encoded = word.encode()
-        found = (zlib.crc32(encoded), b" " + encoded)
-        if len(_CRC) < 500_000:
-            _CRC[word] = found
-    return found
-
-
-def hashed(words: Sequence[str]) -> list[int]:
-    """Buckets of the text's words and word pairs: the CRC-32 of "a" and of "a b" (stable
-    across runs and machines; a pair's CRC continues its first word's)."""
-    crcs = [_crc(w) for w in words]
-    mask = BUCKETS - 1
-    found = {c & mask for c, _ in crcs}
-    found.update(zlib.crc32(b[1], a[0]) & mask for a, b in pairwise(crcs))
-    return sorted(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,18 +86,19 @@ class Features:
 
 
 def features(embedder: StaticEmbedder, texts: Sequence[str]) -> Features:
-    lowered = [_normalise(t) for t in texts]
-    words = [_WORD.findall(t) for t in lowered]
-    extras = np.array(
-        [_extras(t, w) for t, w in zip(lowered, words, strict=True)], dtype=np.float32
+    lowered = [normalise(t) for t in texts]
+    words = [WORD.findall(t) for t in lowered]
+    shape = np.array(
+        [extras(t, w) for t, w in zip(lowered, words, strict=True)], dtype=np.float32
     ).reshape(len(texts), EXTRAS)
-    dense = np.hstack([embedder.embed_words(words), extras])
+    dense = np.hstack([embedder.embed_words(words), shape])
     return Features(dense, [hashed(w) for w in words])
 
 
-@dataclass(frozen=True, slots=True)
-class Detection:
-    """A message's strongest sentence for one detector label: its probability and span."""
+class Detection(NamedTuple):
+    """A message's strongest sentence for one detector label: its probability and span.
+    (A tuple: tens of them per message, and a frozen dataclass is several times slower to
+    make.)"""
 
     probability: float
     start: int
@@ -242,6 +116,9 @@ class Detectors:
         self._dense = np.hstack([h.weights[:width] for h in heads]) if heads else None
         self._sparse = np.hstack([h.weights[width:] for h in heads]) if heads else None
         self._bias = np.concatenate([h.bias for h in heads]) if heads else None
+        # The hashed buckets' weights as columns, for reading.Reading.sparse_sums.
+        self._sparse_t = None if self._sparse is None else np.ascontiguousarray(self._sparse.T)
+        self._lexicon = Lexicon(embedder)
 
     @classmethod
     def load(cls, directory: str | None = None) -> Detectors:
@@ -268,7 +145,12 @@ class Detectors:
         if self._dense is None or self._sparse is None or self._bias is None:
             return np.zeros((len(texts), 0), dtype=np.float32)
         x = features(self.embedder, texts)
-        z = x.dense @ self._dense + x.sparse_sums(self._sparse) + self._bias
+        return self._probabilities(x.dense, x.sparse_sums(self._sparse))
+
+    def _probabilities(self, dense: Floats, sparse: Floats) -> Floats:
+        """Every head's softmax from the dense features and the hashed buckets' sums."""
+        assert self._dense is not None and self._bias is not None
+        z = dense @ self._dense + sparse + self._bias
         at = 0
         for head in self.heads.values():
             block = z[:, at : at + len(head.labels)]
@@ -297,46 +179,63 @@ class Detectors:
         or any one sentence does; a negative one (brushes feelings off, deflects) is judged on
         the whole message, so that one plain sentence beside a warm one is not read as cold.
         """
-        spans = [sentence_spans(text) for _, text in messages]
-        whole = [text[:MAX_CHARS] for _, text in messages]
-        parts = [text[s:e] for (_, text), ss in zip(messages, spans, strict=True) for s, e in ss]
-        if not parts:
+        roles = {r for _, r, _ in self.columns()}
+        # Each distinct text of a role with heads is read once (greetings and macros repeat).
+        unique = {t: k for k, t in enumerate(dict.fromkeys(t for r, t in messages if r in roles))}
+        if self._sparse_t is None or not unique:
             return [{} for _ in messages]
-        every = whole + parts
-        unique = {t: k for k, t in enumerate(dict.fromkeys(every))}  # a one-sentence message
-        p = self.sentences(list(unique))[[unique[t] for t in every]]  # is read once
-        p_whole, p_parts = p[: len(whole)], p[len(whole) :]
-        columns = self.columns()
-        by_role: dict[str, tuple[list[str], npt.NDArray[np.intp], npt.NDArray[np.bool_]]] = {}
-        for role in {r for _, r, _ in columns}:
-            chosen = [(k, c) for k, r, c in columns if r == role]
-            by_role[role] = (
-                [k for k, _ in chosen],
-                np.array([c for _, c in chosen], dtype=np.intp),
-                np.array([not k.endswith("-") for k, _ in chosen]),
-            )
+        reading = read(self._lexicon, list(unique))
+        p = self._probabilities(reading.dense, reading.sparse_sums(self._sparse_t))
+        # Per distinct text: the whole message's probabilities, and per column its strongest
+        # sentence (the first, on a tie) and that sentence's probability.
+        counts = np.array([len(ss) for ss in reading.spans], dtype=np.intp)
+        whole = p[reading.first]
+        best_p, best_at = np.zeros_like(whole), np.zeros(whole.shape, dtype=np.intp)
+        full = np.flatnonzero(counts)
+        if len(full):
+            rows = _ranges(reading.first[full] + 1, counts[full])
+            parts = np.ascontiguousarray(p[rows].T)  # reduceat runs along contiguous memory
+            starts = np.cumsum(counts[full]) - counts[full]
+            best = np.maximum.reduceat(parts, starts, axis=1)
+            at = np.arange(len(rows)) - np.repeat(starts, counts[full])
+            hit = np.where(parts == np.repeat(best, counts[full], axis=1), at, len(rows))
+            best_p[full] = best.T
+            best_at[full] = np.minimum.reduceat(hit, starts, axis=1).T
+        positive = np.zeros(p.shape[1], dtype=bool)
+        for key, _, column in self.columns():
+            positive[column] = not key.endswith("-")
+        values = cast(
+            list[list[float]],
+            np.where(positive, np.maximum(whole, best_p), whole).round(4).tolist(),
+        )
+        strongest = cast(list[list[int]], best_at.tolist())
+        per_role: dict[str, list[tuple[str, int]]] = {}
+        for key, role, column in self.columns():
+            per_role.setdefault(role, []).append((key, column))
+        made: dict[tuple[str, int], dict[str, Detection]] = {}
         out: list[dict[str, Detection]] = []
-        row = 0
-        for k, ((role, _), ss) in enumerate(zip(messages, spans, strict=True)):
-            keys, cols, positive = by_role.get(
-                role, ([], np.zeros(0, dtype=np.intp), np.zeros(0, dtype=bool))
-            )
-            block = p_parts[row : row + len(ss)][:, cols]
-            row += len(ss)
-            if not ss or not keys:
+        for role, text in messages:
+            u = unique.get(text)
+            if u is None or role not in per_role or not counts[u]:
                 out.append({})
                 continue
-            best = block.argmax(0)
-            in_sentence = block[best, np.arange(len(cols))]
-            values = p_whole[k, cols]
-            values = np.where(positive, np.maximum(values, in_sentence), values).round(4).tolist()
-            out.append(
-                {
-                    key: Detection(value, *ss[b])
-                    for key, value, b in zip(keys, values, best.tolist(), strict=True)
+            found = made.get((role, u))
+            if found is None:
+                spans, value, sentence = reading.spans[u], values[u], strongest[u]
+                found = made[(role, u)] = {
+                    key: Detection(value[c], *spans[sentence[c]]) for key, c in per_role[role]
                 }
-            )
+            out.append(found)
         return out
+
+
+def _ranges(starts: npt.NDArray[np.intp], counts: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """The concatenation of range(start, start + count) for each pair."""
+    offsets = np.cumsum(counts) - counts
+    result: npt.NDArray[np.intp] = np.arange(int(counts.sum())) - np.repeat(
+        offsets - starts, counts
+    )
+    return result
 
 
 @cache

@@ -1,0 +1,316 @@
+"""Messages read once for the detectors: one pass of words, vectors and hashes per batch.
+
+The detectors judge each message whole and sentence by sentence. Reading each sentence again
+(normalising, splitting into words and pieces, hashing words and pairs) read every message
+twice; here each message is split once into the sentence splitter's segments, which tile it,
+so the whole message is the sum of its segments and each sentence judged is one segment.
+Per distinct word of the batch the pieces, hash and flags are looked up once; sums over
+segments are one ``reduceat`` along contiguous memory. ``detectors.features`` stays the
+reference, and what the heads are trained on: tests check that both give the same features.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain, pairwise
+
+import numpy as np
+import numpy.typing as npt
+
+from servicecraft.engine.learned.words import (
+    BUCKETS,
+    DIGIT,
+    DONE,
+    FUTURE,
+    MAX_CHARS,
+    NEGATIONS,
+    SENTENCE,
+    WORD,
+    StaticEmbedder,
+    crc,
+    long_enough,
+    normalise,
+)
+
+Floats = npt.NDArray[np.float32]
+Ints = npt.NDArray[np.intp]
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A batch of messages as texts to judge: per message its whole, then its sentences.
+
+    ``spans[k]`` are message k's sentences (character spans, the evidence to quote); its texts
+    are rows ``first[k]`` (the whole) and ``first[k] + 1 + j`` (sentence j) of ``dense`` and
+    of ``sparse_sums``.
+    """
+
+    spans: list[list[tuple[int, int]]]
+    first: Ints
+    dense: Floats  # (texts, dimensions + EXTRAS), as detectors.features
+    bucket_text: Ints  # each text's distinct hashed buckets, sorted by text
+    bucket: Ints
+    counts: Ints  # buckets per text
+
+    def sparse_sums(self, weights_t: Floats) -> Floats:
+        """Per text, the sum of the columns of ``weights_t`` (weights transposed, contiguous)
+        of its buckets over sqrt(their count)."""
+        out = np.zeros((len(self.counts), weights_t.shape[0]), dtype=np.float32)
+        if len(self.bucket):
+            starts = np.cumsum(self.counts) - self.counts
+            full = np.flatnonzero(self.counts)
+            sums = _segment_sums(np.take(weights_t, self.bucket, axis=1), starts[full])
+            out[full] = sums.T / np.sqrt(self.counts[full])[:, None]
+        return out
+
+
+def _segment_sums(columns: Floats, starts: Ints) -> Floats:
+    """(rows of ``columns``, segments): sums of the column runs that begin at ``starts``
+    (sorted, each run non-empty and ending where the next begins). Columns, not rows:
+    ``reduceat`` along contiguous memory is several times faster."""
+    sums: Floats = np.add.reduceat(columns, starts, axis=1)
+    return sums
+
+
+class _Batch:
+    """What reading the messages collects: every segment's words, range and regex flags."""
+
+    def __init__(self) -> None:
+        self.words: list[str] = []
+        self.segments: list[tuple[int, int]] = []  # word range of every segment
+        self.regex: list[tuple[bool, bool]] = []  # FUTURE, DONE in every segment
+        self.message_segments: list[tuple[int, int]] = []  # segment range of every message
+        self.judged: list[list[int]] = []  # per message: its sentences' segments, -1 = whole
+
+
+def read(lexicon: Lexicon, texts: Sequence[str]) -> Reading:
+    """Read the messages; see ``Reading``."""
+    batch = _Batch()
+    spans = [_read_message(batch, text[:MAX_CHARS]) for text in texts]
+    segments = np.array(batch.segments, dtype=np.intp).reshape(-1, 2)
+    listed = lexicon.ids(batch.words)
+    ids = np.array(listed, dtype=np.intp)
+    # Per segment: its words' vector sum and flags, then per text (a whole message sums its
+    # segments; a sentence is one segment).
+    per_segment = _segment_columns(lexicon, ids, segments, batch.regex)
+    rows, first = _text_rows(batch)
+    message_sums = _message_sums(per_segment, batch.message_segments)
+    whole = rows[:, 1] < 0
+    values = (
+        per_segment[np.maximum(rows[:, 1], 0)] if len(per_segment) else message_sums[rows[:, 0]]
+    )
+    values[whole] = message_sums[rows[whole, 0]]
+    dense = _dense(values, lexicon.embedder.dimensions)
+    bucket_text, bucket, counts = _buckets(batch, lexicon, listed, segments, rows)
+    return Reading(spans, first, dense, bucket_text, bucket, counts)
+
+
+def _read_message(batch: _Batch, head: str) -> list[tuple[int, int]]:
+    """Split ``head`` into segments (recorded in ``batch``); its sentences' spans."""
+    first_segment = len(batch.segments)
+    spans: list[tuple[int, int]] = []
+    judged: list[int] = [-1]
+    # ASCII text lowers in place, so the whole message is normalised and searched once and
+    # each segment is a slice of it; other text is normalised segment by segment.
+    whole = head.replace("’", "'")
+    aligned = whole.isascii()
+    if aligned:
+        whole = whole.lower()
+        future = [m.start() for m in FUTURE.finditer(whole)]
+        done = [m.start() for m in DONE.finditer(whole)]
+    for match in SENTENCE.finditer(head):
+        start, end = match.span()
+        if start == end:
+            continue
+        if aligned:
+            words = WORD.findall(whole, start, end)
+            flags = (
+                any(start <= k < end for k in future) if future else False,
+                any(start <= k < end for k in done) if done else False,
+            )
+        else:
+            lowered = normalise(head[start:end])
+            words = WORD.findall(lowered)
+            flags = (bool(FUTURE.search(lowered)), bool(DONE.search(lowered)))
+        batch.segments.append((len(batch.words), len(batch.words) + len(words)))
+        batch.regex.append(flags)
+        batch.words.extend(words)
+        s, e = start, end
+        while s < e and head[s].isspace():
+            s += 1
+        while e > s and head[e - 1].isspace():
+            e -= 1
+        if e > s and long_enough(head, s, e):
+            spans.append((s, e))
+            judged.append(len(batch.segments) - 1)
+    if not spans and head.strip():  # no sentence long enough: the whole stripped text
+        s = len(head) - len(head.lstrip())
+        spans.append((s, len(head.rstrip())))
+        judged.append(-1)
+    batch.message_segments.append((first_segment, len(batch.segments)))
+    batch.judged.append(judged)
+    return spans
+
+
+def _text_rows(batch: _Batch) -> tuple[Ints, Ints]:
+    """(message, segment or -1 for the whole message) of every text; each message's first row."""
+    rows = [(k, seg) for k, judged in enumerate(batch.judged) for seg in judged]
+    first = np.cumsum([0] + [len(j) for j in batch.judged[:-1]]).astype(np.intp)
+    return np.array(rows, dtype=np.intp).reshape(-1, 2), first
+
+
+# Columns of a segment's summary: the vector sum, then counts of negations, "?", digits, "!",
+# then the FUTURE and DONE flags, then the word count.
+_FLAGS = 4
+
+
+class Lexicon:
+    """Per distinct word, what every reading of it needs, kept across batches: its column (the
+    sum of its pieces' vectors, then its flags), its CRC-32 and its bytes (for word pairs).
+
+    Words recur from batch to batch, so each is looked up and summed once per process; the
+    table holds CAPACITY words and starts again when full (memory stays bounded).
+    """
+
+    CAPACITY = 1 << 16
+
+    def __init__(self, embedder: StaticEmbedder) -> None:
+        self.embedder = embedder
+        self._index: dict[str, int] = {}
+        self.columns = np.zeros((0, 0), dtype=np.float32)
+        self.crcs: list[int] = []
+        self.encoded: list[bytes] = []
+
+    def ids(self, words: list[str]) -> list[int]:
+        """Each word's row, adding the words not seen yet."""
+        get = self._index.get
+        found = [get(w, -1) for w in words]
+        if -1 in found:
+            new = [w for w in dict.fromkeys(words) if w not in self._index]
+            if len(self._index) + len(new) > max(self.CAPACITY, self.columns.shape[1]):
+                self._index.clear()
+                new = list(dict.fromkeys(words))
+            self._add(new)
+            found = [self._index[w] for w in words]
+        return found
+
+    def _add(self, words: list[str]) -> None:
+        if not self._index:
+            dims = self.embedder.dimensions + _FLAGS
+            self.columns = np.zeros((dims, max(self.CAPACITY, len(words))), dtype=np.float32)
+            self.crcs, self.encoded = [], []
+        at = len(self._index)
+        self._index.update((w, at + k) for k, w in enumerate(words))
+        for word in words:
+            value, encoded = crc(word)
+            self.crcs.append(value)
+            self.encoded.append(encoded)
+        self.columns[:, at : at + len(words)] = _word_columns(self.embedder, words)
+
+
+def _word_columns(embedder: StaticEmbedder, words: list[str]) -> Floats:
+    """A column per word: the sum of its pieces' vectors, then its flags."""
+    dims = embedder.dimensions
+    per_word = np.zeros((dims + _FLAGS, len(words)), dtype=np.float32)
+    pieces = [embedder.pieces(w) for w in words]
+    counts = np.fromiter(map(len, pieces), np.intp, len(pieces))
+    known = np.flatnonzero(counts)
+    if len(known):
+        flat = np.fromiter(chain.from_iterable(pieces), np.intp, int(counts.sum()))
+        starts = (np.cumsum(counts) - counts)[known]
+        per_word[:dims, known] = _segment_sums(np.take(embedder.columns, flat, axis=1), starts)
+    per_word[dims:] = np.array(
+        [(w in NEGATIONS, w == "?", bool(DIGIT.search(w)), w == "!") for w in words],
+        dtype=np.float32,
+    ).T.reshape(_FLAGS, -1)
+    return per_word
+
+
+def _segment_columns(
+    lexicon: Lexicon, ids: Ints, segments: npt.NDArray[np.intp], regex: list[tuple[bool, bool]]
+) -> npt.NDArray[np.float32]:
+    """Per segment: its words' columns summed, the FUTURE and DONE flags, its word count."""
+    dims = lexicon.columns.shape[0]
+    out = np.zeros((len(segments), dims + 3), dtype=np.float32)
+    lengths = segments[:, 1] - segments[:, 0]
+    full = np.flatnonzero(lengths)
+    if len(full):
+        columns = np.take(lexicon.columns, ids, axis=1)
+        out[full, :dims] = _segment_sums(columns, segments[full, 0]).T
+    out[:, dims : dims + 2] = np.array(regex, dtype=np.float32).reshape(-1, 2)
+    out[:, -1] = lengths
+    return out
+
+
+def _message_sums(per_segment: npt.NDArray[np.float32], ranges: list[tuple[int, int]]) -> Floats:
+    """Per message, the sum of its segments' columns (the FUTURE and DONE flags: their max)."""
+    bounds = np.array(ranges, dtype=np.intp).reshape(-1, 2)
+    out = np.zeros((len(bounds), per_segment.shape[1]), dtype=np.float32)
+    full = np.flatnonzero(bounds[:, 1] > bounds[:, 0])
+    if len(full):
+        out[full] = _segment_sums(np.ascontiguousarray(per_segment.T), bounds[full, 0]).T
+        flags = slice(per_segment.shape[1] - 3, per_segment.shape[1] - 1)
+        out[:, flags] = np.minimum(out[:, flags], 1.0)
+    return out
+
+
+def _dense(values: npt.NDArray[np.float32], dims: int) -> Floats:
+    """detectors.features' dense columns: the unit vector, then the shape features."""
+    sums = values[:, :dims]
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    flags = values[:, dims:]
+    out = np.empty((len(values), dims + 7), dtype=np.float32)
+    out[:, :dims] = np.where(norms > 0, sums / np.maximum(norms, 1e-9), 0.0)
+    # words.extras: negation, "?", digit, FUTURE, DONE, "!", length
+    counted = flags[:, :_FLAGS] > 0
+    out[:, dims + 0] = counted[:, 0]
+    out[:, dims + 1] = counted[:, 1]
+    out[:, dims + 2] = counted[:, 2]
+    out[:, dims + 3] = flags[:, _FLAGS]
+    out[:, dims + 4] = flags[:, _FLAGS + 1]
+    out[:, dims + 5] = counted[:, 3]
+    out[:, dims + 6] = np.minimum(flags[:, -1], 60) / 30.0
+    return out
+
+
+def _buckets(
+    batch: _Batch, lexicon: Lexicon, ids: list[int], segments: npt.NDArray[np.intp], rows: Ints
+) -> tuple[Ints, Ints, Ints]:
+    """Each text's distinct buckets of its words and of its word pairs inside it."""
+    mask = BUCKETS - 1
+    crcs, encoded = lexicon.crcs, lexicon.encoded
+    word_bucket = np.array([crcs[i] for i in ids], dtype=np.int64) & mask
+    # Pair (i, i + 1) of the batch, for i inside one message: its CRC continues word i's.
+    pair_crc = [zlib.crc32(encoded[b], crcs[a]) for a, b in pairwise(ids)]
+    pair_bucket = np.array([*pair_crc, 0], dtype=np.int64) & mask
+    messages = np.array(batch.message_segments, dtype=np.intp).reshape(-1, 2)
+    word_lo = np.zeros(len(messages), dtype=np.intp)
+    word_hi = np.zeros(len(messages), dtype=np.intp)
+    full = messages[:, 1] > messages[:, 0]
+    word_lo[full] = segments[messages[full, 0], 0]
+    word_hi[full] = segments[messages[full, 1] - 1, 1]
+    whole = rows[:, 1] < 0
+    lo = np.where(whole, word_lo[rows[:, 0]], segments[np.maximum(rows[:, 1], 0), 0])
+    hi = np.where(whole, word_hi[rows[:, 0]], segments[np.maximum(rows[:, 1], 0), 1])
+    keys = np.concatenate(
+        [_keyed(word_bucket, lo, hi - lo), _keyed(pair_bucket, lo, np.maximum(hi - lo - 1, 0))]
+    )
+    keys.sort()
+    keys = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
+    text, bucket = np.divmod(keys, BUCKETS)
+    counts = np.bincount(text, minlength=len(rows)).astype(np.intp)
+    return text.astype(np.intp), bucket.astype(np.intp), counts
+
+
+def _keyed(values: npt.NDArray[np.int64], starts: Ints, lengths: Ints) -> npt.NDArray[np.int64]:
+    """text * BUCKETS + value for every value in each text's run ``values[start:start+len]``."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    text = np.repeat(np.arange(len(starts), dtype=np.int64), lengths)
+    offsets = np.cumsum(lengths) - lengths
+    index = np.arange(total, dtype=np.int64) - np.repeat(offsets - starts, lengths)
+    result: npt.NDArray[np.int64] = text * BUCKETS + values[index]
+    return result

@@ -1,0 +1,66 @@
+"""The one-pass reading of messages gives exactly the features the heads were trained on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import orjson
+import pytest
+
+from servicecraft.engine.learned.detectors import Detectors, features, sentence_spans
+from servicecraft.engine.learned.reading import Lexicon, read
+from servicecraft.engine.learned.words import MAX_CHARS
+from servicecraft.importers import sample_path
+
+AWKWARD = [
+    "",
+    "   ",
+    "Hi",
+    "ok.",
+    "Ça va? Déjà vu! İstanbul ΑΣ. I'll do it.\n\nNew line here please ok",
+    "why? " * 50,
+    "x" * (MAX_CHARS + 100) + ". I will help you now, I promise!",
+    "I can't.  I won't!!! We've done 3 of 4... Not today?",
+    "中文 中文 中文 中文. Then some English words here.",
+    "Line one without stop\nline two without stop\n",
+]
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    records = [orjson.loads(line) for line in Path(sample_path()).read_bytes().splitlines()]
+    return [m["text"] for r in records for m in r["messages"]][:400] + AWKWARD
+
+
+def test_reading_matches_the_reference_features(texts: list[str]) -> None:
+    detectors = Detectors.load()
+    reading = read(Lexicon(detectors.embedder), texts)
+    reference_texts: list[str] = []
+    for text, spans in zip(texts, reading.spans, strict=True):
+        assert spans == sentence_spans(text)
+        reference_texts.append(text[:MAX_CHARS])
+        reference_texts.extend(text[s:e] for s, e in spans)
+    reference = features(detectors.embedder, reference_texts)
+    assert reading.dense.shape == reference.dense.shape
+    np.testing.assert_allclose(reading.dense, reference.dense, atol=2e-5)
+    weights = np.random.default_rng(0).normal(size=(1 << 14, 5)).astype(np.float32)
+    np.testing.assert_allclose(
+        reading.sparse_sums(np.ascontiguousarray(weights.T)),
+        reference.sparse_sums(weights),
+        atol=2e-4,
+    )
+
+
+def test_detect_reads_each_distinct_text_once_and_keeps_roles_apart() -> None:
+    detectors = Detectors.load()
+    text = "I'm so sorry, that sounds exhausting. I will fix it today."
+    found = detectors.detect(
+        [("agent", text), ("customer", text), ("agent", text), ("system", text)]
+    )
+    assert found[0] == found[2]
+    assert "empathy" in found[0] and "distress" not in found[0]
+    assert "distress" in found[1] and "empathy" not in found[1]
+    assert found[3] == {}
+    for detection in found[0].values():
+        assert 0 <= detection.start < detection.end <= len(text)
