@@ -32,6 +32,7 @@ from servicecraft.engine.learned.words import (
     crc,
     long_enough,
     normalise,
+    stripped,
 )
 
 Floats = npt.NDArray[np.float32]
@@ -137,17 +138,12 @@ def _read_message(batch: _Batch, head: str) -> list[tuple[int, int]]:
         batch.segments.append((len(batch.words), len(batch.words) + len(words)))
         batch.regex.append(flags)
         batch.words.extend(words)
-        s, e = start, end
-        while s < e and head[s].isspace():
-            s += 1
-        while e > s and head[e - 1].isspace():
-            e -= 1
+        s, e = stripped(head, start, end)
         if e > s and long_enough(head, s, e):
             spans.append((s, e))
             judged.append(len(batch.segments) - 1)
     if not spans and head.strip():  # no sentence long enough: the whole stripped text
-        s = len(head) - len(head.lstrip())
-        spans.append((s, len(head.rstrip())))
+        spans.append(stripped(head, 0, len(head)))
         judged.append(-1)
     batch.message_segments.append((first_segment, len(batch.segments)))
     batch.judged.append(judged)

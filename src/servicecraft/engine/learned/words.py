@@ -33,33 +33,36 @@ BUCKETS = 1 << 14  # hashed words and word pairs: wording the vectors blur ("can
 
 # A sentence shorter than this is read only as part of its message: "Hello!" alone says
 # too little for a bag of vectors, and would be read as anything.
-MINSENTENCEWORDS = 4
+MIN_SENTENCE_WORDS = 4
 
 
 def long_enough(text: str, start: int, end: int) -> bool:
     # Every whitespace-separated chunk holds at least one token, so enough chunks settle it
     # without the tokenizer.
-    if len(text[start:end].split(None, MINSENTENCEWORDS)) >= MINSENTENCEWORDS:
+    if len(text[start:end].split(None, MIN_SENTENCE_WORDS)) >= MIN_SENTENCE_WORDS:
         return True
-    return len(WORD.findall(text, start, end)) >= MINSENTENCEWORDS
+    return len(WORD.findall(text, start, end)) >= MIN_SENTENCE_WORDS
+
+
+def stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without the whitespace at either end."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of MINSENTENCEWORDS words or more in the first MAX_CHARS
+    """(start, end) of each sentence of MIN_SENTENCE_WORDS words or more in the first MAX_CHARS
     characters; the whole (stripped) text when none is that long."""
     spans = []
     for match in SENTENCE.finditer(text[:MAX_CHARS]):
-        start, end = match.span()
-        while start < end and text[start].isspace():
-            start += 1
-        while end > start and text[end - 1].isspace():
-            end -= 1
+        start, end = stripped(text, *match.span())
         if end > start and long_enough(text, start, end):
             spans.append((start, end))
     if not spans and text.strip():
-        stripped = text[:MAX_CHARS]
-        start = len(stripped) - len(stripped.lstrip())
-        spans.append((start, len(stripped.rstrip())))
+        spans.append(stripped(text, 0, min(len(text), MAX_CHARS)))
     return spans
 
 
