@@ -10,7 +10,7 @@ import pytest
 
 from servicecraft.engine.learned.detectors import Detectors, features, sentence_spans
 from servicecraft.engine.learned.reading import Lexicon, read
-from servicecraft.engine.learned.words import MAX_CHARS
+from servicecraft.engine.learned.words import MAX_CHARS, WORD, normalise
 from servicecraft.importers import sample_path
 
 AWKWARD = [
@@ -64,3 +64,19 @@ def test_detect_reads_each_distinct_text_once_and_keeps_roles_apart() -> None:
     assert found[3] == {}
     for detection in found[0].values():
         assert 0 <= detection.start < detection.end <= len(text)
+
+
+def test_a_full_lexicon_starts_again_and_reads_the_same(
+    texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory stays bounded: past its capacity the word table is emptied, never wrong."""
+    detectors = Detectors.load()
+    monkeypatch.setattr(Lexicon, "CAPACITY", 64)
+    lexicon = Lexicon(detectors.embedder)
+    batches = [texts[k : k + 50] for k in range(0, 200, 50)]
+    for batch in batches:
+        small = read(lexicon, batch)
+        fresh = read(Lexicon(detectors.embedder), batch)
+        np.testing.assert_allclose(small.dense, fresh.dense, atol=1e-6)
+        distinct = {w for t in batch for w in WORD.findall(normalise(t[:MAX_CHARS]))}
+        assert len(lexicon) <= max(64, len(distinct))

@@ -179,6 +179,9 @@ class Lexicon:
         self.crcs: list[int] = []
         self.encoded: list[bytes] = []
 
+    def __len__(self) -> int:
+        return len(self._index)
+
     def ids(self, words: list[str]) -> list[int]:
         """Each word's row, adding the words not seen yet."""
         get = self._index.get
