@@ -12,11 +12,12 @@ from collections.abc import Iterator
 import httpx
 import orjson
 import pytest
+from jinja2 import UndefinedError
 
 from servicecraft.service.auth import hash_password
 from servicecraft.service.importing import import_jsonl_bytes
 from servicecraft.store import User, open_database
-from servicecraft.web.page_cache import FreshnessCache, Kept, Policy
+from servicecraft.web.page_cache import _NOT_KEPT, FreshnessCache, Kept, Policy
 from tests.web.conftest import (
     PASSWORD,
     LiveServer,
@@ -110,6 +111,15 @@ def test_each_session_gets_its_own_csrf_token_and_name_around_a_kept_page(client
     assert csrf_of(two.get("/tokens").text) == csrf_of(second)
     main = re.compile(r"<main>.*</main>", re.S)
     assert main.search(first).group(0) == main.search(second).group(0)  # type: ignore[union-attr]
+
+
+def test_a_kept_block_cannot_hold_the_csrf_token_or_the_user(server) -> None:
+    # The kept part is rendered with these as errors: a template that put the token or the
+    # user's name into a dashboard's main block fails loudly instead of caching it.
+    env = server.app.state.templates.env
+    for source in ("{{ csrf }}", "{{ user.username }}", "{% if user %}x{% endif %}"):
+        with pytest.raises(UndefinedError):
+            env.from_string(source).render(_NOT_KEPT)
 
 
 class Clock:

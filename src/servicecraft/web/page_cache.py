@@ -25,7 +25,9 @@ Freshness (``Policy``), with ``age`` the time since the render started:
   unless it began more than ``max_stale`` before they arrived).
 
 So a page never misses a change committed more than ``max_stale`` seconds before the request
-arrived. Each worker keeps its own entries; the bound holds in each.
+arrived (give or take the milliseconds between a rendering request's first query, where
+SQLite takes its snapshot, and the start of its render). Each worker keeps its own entries;
+the bound holds in each.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Server-rendered dashboard pages.
 
 Each handler asks the service layer (which applies the access policy, raising
-PermissionDenied) and hands the result to `views` to shape it for a template.
+PermissionDenied) and hands the result to `views` to shape it for a template. The four
+dashboards do that inside `cached_page`, which keeps their rendered main block per viewer.
 Handlers are plain `def`: the database calls are blocking, so FastAPI runs them
 in its thread pool.
 """
