@@ -6,7 +6,7 @@ from datetime import date
 
 import orjson
 
-from servicecraft.service import cache, dashboards
+from servicecraft.service import cache, dashboards, surveys
 from servicecraft.service.importing import import_jsonl_bytes
 from servicecraft.service.policy import Viewer
 from servicecraft.store import open_database
@@ -51,5 +51,23 @@ def test_figures_are_reused_until_an_import_changes_them(database_url: str) -> N
             fresh = dashboards.organisation_overview(s, ADMIN, 12, UNTIL)
         assert fresh is not first
         assert fresh.totals.conversations == first.totals.conversations + 1
+    finally:
+        db.close()
+
+
+def test_making_survey_links_changes_the_data_version(database_url: str) -> None:
+    # Person, team and department pages show how many were asked: their kept pages must go.
+    db = open_database(database_url)
+    try:
+        import_jsonl_bytes(db, _lines(["a", "b", "c"]))
+        with db.session() as s:
+            version = cache.data_version(s)
+        surveys.create_link(db, "a")
+        with db.session() as s:
+            assert cache.data_version(s) > version
+            version = cache.data_version(s)
+        surveys.create_links(db, ADMIN, surveys.Selection(ids=("b", "c")))
+        with db.session() as s:
+            assert cache.data_version(s) > version
     finally:
         db.close()

@@ -28,6 +28,7 @@ from servicecraft.store import (
     Database,
     SurveyLink,
     SurveyQuestion,
+    bump_data_version,
     refresh_aggregates,
 )
 
@@ -201,6 +202,7 @@ def create_link(db: Database, conversation_id: str, viewer: Viewer | None = None
             )
         else:
             link.token_hash, link.created_at, link.sent_at = _hash(token), _now(), None
+        bump_data_version(session)  # the pages' "asked" counts and response rates change
     return token
 
 
@@ -267,6 +269,7 @@ def _create_chunk(db: Database, ids: list[str]) -> Iterator[CreatedLink]:
         now = _now()
         for cid, token in tokens.items():
             session.add(SurveyLink(token_hash=_hash(token), conversation_id=cid, created_at=now))
+        bump_data_version(session)  # the pages' "asked" counts and response rates change
     for cid, token in tokens.items():
         yield CreatedLink(cid, customers.get(cid), token)
 

@@ -1,6 +1,7 @@
 """Storage: SQLAlchemy schema, migrations and opening a database (SQLite or PostgreSQL)."""
 
 from servicecraft.model import SKILLS
+from servicecraft.store.aggregates import bump_version as bump_data_version
 from servicecraft.store.aggregates import rebuild as rebuild_aggregates
 from servicecraft.store.aggregates import refresh as refresh_aggregates
 from servicecraft.store.coaching import (
@@ -82,6 +83,7 @@ __all__ = [
     "User",
     "WebSession",
     "WeeklyStats",
+    "bump_data_version",
     "database_url",
     "name_key",
     "open_database",

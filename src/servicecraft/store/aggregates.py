@@ -125,8 +125,11 @@ def _replace(connection: Connection | Session, where_w: Any, where_c: Any) -> No
     connection.execute(insert(W).from_select([c.name for c in query.selected_columns], query))
 
 
-def _bump_version(connection: Connection | Session) -> None:
-    # In the same transaction as the aggregates: a cache that sees the new version sees them.
+def bump_version(connection: Connection | Session) -> None:
+    """Tell the page caches that what the dashboards show changed (in the caller's transaction).
+
+    In the same transaction as the change: a cache that sees the new version sees it too.
+    """
     connection.execute(update(DataVersion).values(version=DataVersion.version + 1))
 
 
@@ -143,13 +146,13 @@ def refresh(connection: Connection | Session, cells: Iterable[Cell]) -> None:
     if isinstance(connection, Session):
         connection.flush()  # the conversations just added must be visible to the SELECT
     _replace(connection, _cells_filter(W, cells), _cells_filter(C, cells))
-    _bump_version(connection)
+    bump_version(connection)
 
 
 def rebuild(connection: Connection | Session) -> None:
     """Recompute every aggregate (after a bulk load, or on a database that predates them)."""
     _replace(connection, true(), true())
-    _bump_version(connection)
+    bump_version(connection)
 
 
 def needs_rebuild(connection: Connection) -> bool:

@@ -34,6 +34,7 @@ from servicecraft.web import (
     voice,
 )
 from servicecraft.web.deps import LoginRequired
+from servicecraft.web.page_cache import FreshnessCache, Kept
 from servicecraft.web.render import make_templates, page
 from servicecraft.web.security import SecurityHeaders, csrf_token
 
@@ -81,6 +82,7 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     )
     app.state.db = open_database(database_url)
     app.state.templates = make_templates()
+    app.state.page_cache = FreshnessCache[Kept]()  # rendered dashboards, per viewer
     practice.scenarios_ready()  # a broken scenario file ($SERVICECRAFT_SCENARIOS) stops the start
 
     app.mount(

@@ -1,7 +1,8 @@
 """Server-rendered dashboard pages.
 
 Each handler asks the service layer (which applies the access policy, raising
-PermissionDenied) and hands the result to `views` to shape it for a template.
+PermissionDenied) and hands the result to `views` to shape it for a template. The four
+dashboards do that inside `cached_page`, which keeps their rendered main block per viewer.
 Handlers are plain `def`: the database calls are blocking, so FastAPI runs them
 in its thread pool.
 """
@@ -26,6 +27,7 @@ from servicecraft.service.policy import (
 from servicecraft.web import views, voice
 from servicecraft.web.bounds import DateFilter, IdFilter, Page, PathId
 from servicecraft.web.deps import Me
+from servicecraft.web.page_cache import cached_page
 from servicecraft.web.params import PeriodQuery, search_filters
 from servicecraft.web.render import page
 
@@ -42,16 +44,17 @@ def _render(me: Me, template: str, **context: Any) -> Response:
 def organisation(me: Me, period: PeriodQuery) -> Response:
     if not may_see_organisation(me.viewer):
         return RedirectResponse(landing_path(me.viewer), status_code=303)
-    data = dashboards.organisation_overview(me.session, me.viewer, period.weeks, period.until)
-    return _render(
-        me,
-        "organisation.html",
-        title="Organisation",
-        section="organisation",
-        period=period,
-        params=period.query(),
-        **views.organisation(data),
-    )
+
+    def context() -> dict[str, Any]:
+        data = dashboards.organisation_overview(me.session, me.viewer, period.weeks, period.until)
+        return {
+            "title": "Organisation",
+            "period": period,
+            "params": period.query(),
+            **views.organisation(data),
+        }
+
+    return cached_page(me, "organisation.html", "organisation", context)
 
 
 @router.get("/departments/{department_id}")
@@ -63,21 +66,21 @@ def department(
     comments: str = "low",
     only_low: bool = False,
 ) -> Response:
-    data = dashboards.department_detail(
-        me.session, me.viewer, department_id, sort, period.weeks, period.until
-    )
-    return _render(
-        me,
-        "group.html",
-        section="organisation",
-        sort=sort,
-        period=period,
-        params={"sort": sort, **period.query()},
-        **views.department(data, me.viewer),
-        **voice.group_context(
-            me, department_id=department_id, comments=comments, only_low=only_low
-        ),
-    )
+    def context() -> dict[str, Any]:
+        data = dashboards.department_detail(
+            me.session, me.viewer, department_id, sort, period.weeks, period.until
+        )
+        return {
+            "sort": sort,
+            "period": period,
+            "params": {"sort": sort, **period.query()},
+            **views.department(data, me.viewer),
+            **voice.group_context(
+                me, department_id=department_id, comments=comments, only_low=only_low
+            ),
+        }
+
+    return cached_page(me, "group.html", "organisation", context)
 
 
 @router.get("/teams/{team_id}")
@@ -89,39 +92,43 @@ def team(
     comments: str = "low",
     only_low: bool = False,
 ) -> Response:
-    data = dashboards.team_detail(me.session, me.viewer, team_id, sort, period.weeks, period.until)
-    cited = (
-        dashboards.hindrances(me.session, me.viewer, limit=10, team_id=team_id)
-        if may_see_hindrances(me.viewer)
-        else None
-    )
-    return _render(
-        me,
-        "group.html",
-        section="organisation",
-        sort=sort,
-        period=period,
-        params={"sort": sort, **period.query()},
-        **views.team(data, me.viewer, cited),
-        **voice.group_context(me, team_id=team_id, comments=comments, only_low=only_low),
-    )
+    def context() -> dict[str, Any]:
+        data = dashboards.team_detail(
+            me.session, me.viewer, team_id, sort, period.weeks, period.until
+        )
+        cited = (
+            dashboards.hindrances(me.session, me.viewer, limit=10, team_id=team_id)
+            if may_see_hindrances(me.viewer)
+            else None
+        )
+        return {
+            "sort": sort,
+            "period": period,
+            "params": {"sort": sort, **period.query()},
+            **views.team(data, me.viewer, cited),
+            **voice.group_context(me, team_id=team_id, comments=comments, only_low=only_low),
+        }
+
+    return cached_page(me, "group.html", "organisation", context)
 
 
 @router.get("/people/{person_id}")
 def person(
     me: Me, person_id: PathId, period: PeriodQuery, comments: str = "low", only_low: bool = False
 ) -> Response:
-    data = dashboards.person_profile(me.session, me.viewer, person_id, period.weeks, period.until)
+    def context() -> dict[str, Any]:
+        data = dashboards.person_profile(
+            me.session, me.viewer, person_id, period.weeks, period.until
+        )
+        return {
+            "period": period,
+            "params": period.query(),
+            **views.person(data, me.viewer),
+            **voice.group_context(me, person_id=person_id, comments=comments, only_low=only_low),
+        }
+
     section = "person" if me.viewer.person_id == person_id else "organisation"
-    return _render(
-        me,
-        "person.html",
-        section=section,
-        period=period,
-        params=period.query(),
-        **views.person(data, me.viewer),
-        **voice.group_context(me, person_id=person_id, comments=comments, only_low=only_low),
-    )
+    return cached_page(me, "person.html", section, context)
 
 
 @router.get("/conversations/{conversation_id:path}")  # ids may contain "/"

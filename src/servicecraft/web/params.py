@@ -40,7 +40,7 @@ class Period:
         return out
 
 
-def period(
+async def period(  # async: pure, so FastAPI need not hop to its thread pool for it
     weeks: Annotated[
         int, Query(ge=1, le=104, description="how many weeks to show", examples=[12])
     ] = 12,
