@@ -27,7 +27,21 @@ from servicecraft.model import Evidence, SkillScore
 REPEAT_FACTORS = (1.0, 0.5, 0.25)
 _SHOUTING = re.compile(r"\b[A-Z]{2,}(?:[\s,!]+[A-Z]{2,}){2,}\b")
 LONG_SENTENCE_WORDS = 30
+# Reading grade (Flesch-Kincaid: the school year that reads a text easily, from words per
+# sentence and syllables per word). Plain-language guides aim at about 8; above 12, past the
+# end of school, the wording itself is hard going whatever the subject.
+PLAIN_GRADE = 8.0
+DENSE_GRADE = 12.0
+READABLE_WORDS = 8  # fewer words than this say too little to grade
+_WORDS = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_STOPS = re.compile(r"[.!?;:]+(?:\s|$)")
+_VOWELS = re.compile(r"[aeiouy]+")
 STATED = 0.4  # a reply at least this likely to state the solution counts as stating one
+# The honesty scorer's reasons for when the first straight answer came.
+FIRST_REPLY = "a straight answer in the first reply"
+LATE = "the straight answer came late"
+SECOND_REPLY = "a straight answer"
+EARLY_ANSWER = frozenset([FIRST_REPLY, SECOND_REPLY])
 
 
 @runtime_checkable
@@ -209,6 +223,7 @@ class RespectScorer(CueScorer):
         found += self.detected(
             analysis, "respect-", "talks down to, blames or dismisses the customer", -16.0
         )
+        found += self.detected(analysis, "respect", "courteous and willing", 6.0)
         agent = analysis.by_role("agent")
         polite = _signal(analysis, "politeness", agent)
         if polite and min(polite) < 0.15:
@@ -251,6 +266,21 @@ class HonestyScorer(CueScorer):
     def applicable(self, analysis: Analysis) -> bool:
         return bool(analysis.by_role("agent")) and bool(analysis.by_role("customer"))
 
+    def score(self, analysis: Analysis) -> SkillScore:
+        if not self.applicable(analysis):
+            return SkillScore(self.skill, None, [])
+        cues = self.cue_evidence(analysis)
+        # A straight answer is credited once: where a cue already credits its words ("says a
+        # clear no"), the bonus for coming early is not added on top (an answer only the
+        # detector found gets the bonus alone); coming late still costs.
+        credited = {(e.message, e.start, e.end) for e in cues if e.weight > 0}
+        checks = [
+            e
+            for e in self.checks(analysis)
+            if not (e.reason in EARLY_ANSWER and (e.message, e.start, e.end) in credited)
+        ]
+        return skill_score(analysis, self.skill, cues + checks)
+
     def checks(self, analysis: Analysis) -> list[Evidence]:
         found = self.detected(
             analysis, "straight_answer-", "vague or evasive instead of an answer", -12.0
@@ -271,11 +301,11 @@ class HonestyScorer(CueScorer):
         replies_before = sum(1 for m in agent if m.index < answer)
         quote = straight_answer_evidence(analysis, answer)
         if replies_before == 0:
-            found.append(quote("+", "a straight answer in the first reply", 12.0))
+            found.append(quote("+", FIRST_REPLY, 12.0))
         elif replies_before >= 2:
-            found.append(quote("-", "the straight answer came late", -6.0))
+            found.append(quote("-", LATE, -6.0))
         else:
-            found.append(quote("+", "a straight answer", 4.0))
+            found.append(quote("+", SECOND_REPLY, 4.0))
         return found
 
 
@@ -355,15 +385,53 @@ class ProactivityScorer(CueScorer):
         )
 
 
+def syllables(word: str) -> int:
+    """Vowel groups, less a silent final e: the usual estimate readability formulas use."""
+    word = word.lower().split("'")[0]
+    n = len(_VOWELS.findall(word))
+    if n > 1 and word.endswith("e") and not word.endswith(("le", "ee", "ye")):
+        n -= 1
+    return max(1, n)
+
+
+def reading_grade(text: str) -> tuple[float, int]:
+    """The Flesch-Kincaid grade of a text, and how many words it has."""
+    words = _WORDS.findall(text)
+    if not words:
+        return 0.0, 0
+    sentences = max(1, len(_STOPS.findall(text.strip() + " ")))
+    per_word = sum(syllables(w) for w in words) / len(words)
+    return 0.39 * len(words) / sentences + 11.8 * per_word - 15.59, len(words)
+
+
 class ClarityScorer(CueScorer):
+    """Cues (when, what next, vague timing, jargon) and how hard the replies are to read."""
+
     def checks(self, analysis: Analysis) -> list[Evidence]:
         found: list[Evidence] = []
+        plain: list[int] = []
+        graded = 0
         for m in analysis.by_role("agent"):
+            grade, words = reading_grade(m.message.text)
             if m.sentences and m.words / m.sentences > LONG_SENTENCE_WORDS:
                 found.append(
                     analysis.message_evidence(m.index, "-", "long, hard-to-follow sentences", -8.0)
                 )
-        return found[:2]
+            elif words >= READABLE_WORDS and grade > DENSE_GRADE:
+                found.append(
+                    analysis.message_evidence(m.index, "-", "dense, hard-to-read wording", -8.0)
+                )
+            if words >= READABLE_WORDS:
+                graded += 1
+                if grade <= PLAIN_GRADE:
+                    plain.append(m.index)
+        found = found[:2]
+        # Every reply that says enough to judge reads easily: plain words, short sentences.
+        if plain and len(plain) == graded:
+            found.append(
+                analysis.message_evidence(plain[0], "+", "plain words in short sentences", 6.0)
+            )
+        return found
 
 
 BUILTIN_SCORERS: dict[str, type[CueScorer]] = {
