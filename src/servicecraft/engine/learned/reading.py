@@ -11,6 +11,7 @@ reference, and what the heads are trained on: tests check that both give the sam
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -91,12 +92,17 @@ def read(lexicon: Lexicon, texts: Sequence[str]) -> Reading:
     batch = _Batch()
     spans = [_read_message(batch, text[:MAX_CHARS]) for text in texts]
     segments = np.array(batch.segments, dtype=np.intp).reshape(-1, 2)
-    listed = lexicon.ids(batch.words)
-    ids = np.array(listed, dtype=np.intp)
-    # Per segment: its words' vector sum and flags, then per text (a whole message sums its
-    # segments; a sentence is one segment).
-    per_segment = _segment_columns(lexicon, ids, segments, batch.regex)
-    rows, first = _text_rows(batch)
+    # The word table is shared by the threads of a process (web requests) and may start
+    # again inside ids(): from the ids to the last lookup, one reading at a time.
+    with lexicon.lock:
+        listed = lexicon.ids(batch.words)
+        # Per segment: its words' vector sum and flags, then per text (a whole message sums
+        # its segments; a sentence is one segment).
+        per_segment = _segment_columns(
+            lexicon, np.array(listed, dtype=np.intp), segments, batch.regex
+        )
+        rows, first = _text_rows(batch)
+        bucket_text, bucket, counts = _buckets(batch, lexicon, listed, segments, rows)
     message_sums = _message_sums(per_segment, batch.message_segments)
     whole = rows[:, 1] < 0
     values = (
@@ -104,7 +110,6 @@ def read(lexicon: Lexicon, texts: Sequence[str]) -> Reading:
     )
     values[whole] = message_sums[rows[whole, 0]]
     dense = _dense(values, lexicon.embedder.dimensions)
-    bucket_text, bucket, counts = _buckets(batch, lexicon, listed, segments, rows)
     return Reading(spans, first, dense, bucket_text, bucket, counts)
 
 
@@ -175,6 +180,7 @@ class Lexicon:
     def __init__(self, embedder: StaticEmbedder) -> None:
         self.embedder = embedder
         self._index: dict[str, int] = {}
+        self.lock = threading.Lock()
         self.columns = np.zeros((0, 0), dtype=np.float32)
         self.crcs: list[int] = []
         self.encoded: list[bytes] = []
