@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -80,3 +81,18 @@ def test_a_full_lexicon_starts_again_and_reads_the_same(
         np.testing.assert_allclose(small.dense, fresh.dense, atol=1e-6)
         distinct = {w for t in batch for w in WORD.findall(normalise(t[:MAX_CHARS]))}
         assert len(lexicon) <= max(64, len(distinct))
+
+
+def test_threads_sharing_a_small_lexicon_read_what_one_alone_reads(
+    texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Web requests share one table across threads; restarts mid-batch must not mix ids."""
+    detectors = Detectors.load()
+    monkeypatch.setattr(Lexicon, "CAPACITY", 64)
+    shared = Lexicon(detectors.embedder)
+    batches = [texts[k : k + 25] for k in range(0, 200, 25)]
+    expected = [read(Lexicon(detectors.embedder), b).dense for b in batches]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda b: read(shared, b).dense, batches * 3))
+    for k, dense in enumerate(got):
+        np.testing.assert_allclose(dense, expected[k % len(batches)], atol=1e-6)
