@@ -65,9 +65,10 @@ class MessageAnalysis:
 
     def span(self, hit: Hit) -> tuple[int, int]:
         """Character span of a hit; token offsets are found only for messages that need them."""
-        if self._spans is None:
-            self._spans = token_spans(self._lowered, self._tokens)
-        return self._spans[hit.first][0], self._spans[hit.last - 1][1]
+        spans = self._spans
+        if spans is None or len(spans) < hit.last:
+            spans = self._spans = token_spans(self._lowered, self._tokens, spans, hit.last)
+        return spans[hit.first][0], spans[hit.last - 1][1]
 
     @property
     def scored(self) -> bool:

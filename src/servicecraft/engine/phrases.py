@@ -94,16 +94,20 @@ def tokenize(text: str) -> tuple[str, list[str]]:
     return lowered, _TOKEN_RE.findall(lowered)
 
 
-def token_spans(lowered: str, words: Sequence[str]) -> list[tuple[int, int]]:
-    """Character spans of tokens; computed only for messages that have hits.
+def token_spans(
+    lowered: str, words: Sequence[str], spans: list[tuple[int, int]] | None = None, upto: int = -1
+) -> list[tuple[int, int]]:
+    """Character spans of the tokens, extending ``spans`` up to token ``upto`` (all if -1).
 
-    Text between tokens holds no word characters or sentence punctuation, so the
-    next occurrence of a token's text is the token itself.
+    Computed only for messages that have hits, and only as far as the last hit quoted: text
+    between tokens holds no word characters or sentence punctuation, so the next occurrence
+    of a token's text is the token itself.
     """
-    spans = []
-    pos = 0
-    for word in words:
-        start = lowered.find(word, pos)
+    spans = [] if spans is None else spans
+    pos = spans[-1][1] if spans else 0
+    find = lowered.find
+    for word in words[len(spans) : len(words) if upto < 0 else upto]:
+        start = find(word, pos)
         pos = start + len(word)
         spans.append((start, pos))
     return spans

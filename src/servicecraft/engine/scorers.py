@@ -12,6 +12,7 @@ repeated cue counting less each time.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
 from servicecraft.engine.analysis import SURE, Analysis, MessageAnalysis
@@ -385,8 +386,11 @@ class ProactivityScorer(CueScorer):
         )
 
 
+@lru_cache(maxsize=1 << 16)
 def syllables(word: str) -> int:
-    """Vowel groups, less a silent final e: the usual estimate readability formulas use."""
+    """Vowel groups, less a silent final e: the usual estimate readability formulas use.
+
+    Cached: replies reuse a small vocabulary, and clarity counts every word of every reply."""
     word = word.lower().split("'")[0]
     n = len(_VOWELS.findall(word))
     if n > 1 and word.endswith("e") and not word.endswith(("le", "ee", "ye")):
