@@ -70,6 +70,23 @@ def test_an_outdated_page_is_served_only_within_revalidate_after() -> None:
     assert cache.get("k", 2, lazy) == "v2" and lazy.calls == 1
 
 
+def test_the_data_version_is_read_only_for_a_page_older_than_revalidate_after() -> None:
+    clock = Clock()
+    cache = _cache(clock)
+    reads: list[int] = []
+
+    def version() -> int:  # stands in for the database read of the data version
+        reads.append(2)
+        return 2
+
+    assert cache.get("k", version, Render("v2")) == "v2" and len(reads) == 1  # nothing kept
+    clock.now += 0.9
+    assert cache.get("k", version, Render("never")) == "v2" and len(reads) == 1
+    clock.now += 0.1  # 1.0 s old: the version is read, still 2, so the kept page is current
+    again = Render("never")
+    assert cache.get("k", version, again) == "v2" and len(reads) == 2 and again.calls == 0
+
+
 def test_concurrent_first_requests_render_once() -> None:
     cache = _cache(Clock())
     render = Render("v1", held=True)

@@ -65,8 +65,9 @@ def open_database(url: str | None = None, *, migrate: bool = True) -> Database:
     """Open (and by default migrate to the latest schema) the database at ``url``."""
     url = database_url(url)
     # FastAPI runs page handlers on up to 40 threads: a pool that lets most of them hold a
-    # connection at once, checked before use so a restarted server costs no failed request.
-    pool: dict[str, Any] = {"pool_pre_ping": True}
+    # connection at once, checked before use so a restarted server costs no failed request
+    # (SQLite has no server to restart: the check would be one more query per request).
+    pool: dict[str, Any] = {"pool_pre_ping": not url.startswith("sqlite")}
     if not url.startswith("sqlite:///:memory:"):
         pool.update(pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
     engine = create_engine(url, **pool)

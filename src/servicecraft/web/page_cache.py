@@ -101,16 +101,27 @@ class FreshnessCache(Generic[T]):
         self._flights: dict[Hashable, _Flight[T]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, version: int, compute: Callable[[], T]) -> T:
-        """The kept value if fresh enough for a request that read data ``version`` now."""
+    def get(self, key: Hashable, version: int | Callable[[], int], compute: Callable[[], T]) -> T:
+        """The kept value if fresh enough for a request that reads data ``version`` now.
+
+        ``version`` may be a callable (a database read): it is called only when the kept
+        value is older than ``revalidate_after``, since younger ones are served whatever it is.
+        """
         policy, now = self.policy, self.clock()
+        with self._lock:
+            entry = self._entries.get(key)
+            age = now - entry.at if entry is not None else float("inf")
+            if entry is not None and age < policy.revalidate_after:
+                self._entries.move_to_end(key)
+                return entry.value
+        if callable(version):
+            version = version()  # outside the lock: other requests need not wait for it
         with self._lock:
             entry = self._entries.get(key)
             age = now - entry.at if entry is not None else float("inf")
             if entry is not None:
                 self._entries.move_to_end(key)
-                current = entry.version >= version and age < policy.ttl
-                if current or age < policy.revalidate_after:
+                if entry.version >= version and age < policy.ttl:
                     return entry.value
             flight = self._flights.get(key)
             owner = flight is None
@@ -190,7 +201,9 @@ def cached_page(
     cache: FreshnessCache[Kept] = request.app.state.page_cache
     key = (request.url.path, tuple(sorted(request.query_params.multi_items())), me.viewer)
     kept = cache.get(
-        key, data_version(me.session), lambda: _render_main(me, template, section, context())
+        key,
+        lambda: data_version(me.session),
+        lambda: _render_main(me, template, section, context()),
     )
     return page(
         request,
