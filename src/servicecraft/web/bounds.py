@@ -17,6 +17,7 @@ MAX_ID = 2**31 - 1  # PostgreSQL's INTEGER
 # The years a stored conversation can have (service.importing.FIRST_YEAR..LAST_YEAR).
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2999, 12, 31)
 MAX_PAGE = 100_000
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL's text holds no NUL byte
 
 PathId = Annotated[int, Path(ge=-MAX_ID, le=MAX_ID)]
 IdFilter = Annotated[int | None, Query(ge=-MAX_ID, le=MAX_ID)]

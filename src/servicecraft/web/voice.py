@@ -21,6 +21,7 @@ from servicecraft.service import myths, survey_figures, surveys
 from servicecraft.service.policy import may_create_surveys
 from servicecraft.web.api import Importer, Reader
 from servicecraft.web.api_shapes import SurveyLinkOut
+from servicecraft.web.bounds import FIRST_DATE, LAST_DATE, MAX_ID, NO_NUL
 from servicecraft.web.deps import Me
 from servicecraft.web.myth_chart import forest
 from servicecraft.web.render import page
@@ -173,12 +174,16 @@ def _csv(me: Me, created: tuple[surveys.CreatedLink, ...]) -> Response:
 class SurveyRequest(BaseModel):
     """One conversation, or every conversation of a filter not surveyed yet."""
 
-    conversation_id: str | None = Field(None, description="survey this conversation")
-    person_id: int | None = None
-    team_id: int | None = None
-    department_id: int | None = None
-    date_from: date | None = None
-    date_to: date | None = None
+    # Bounded like the query parameters (web.bounds): a value the databases cannot hold is
+    # a 422, never a 500 from the database driver.
+    conversation_id: str | None = Field(
+        None, description="survey this conversation", max_length=200, pattern=NO_NUL
+    )
+    person_id: int | None = Field(None, ge=-MAX_ID, le=MAX_ID)
+    team_id: int | None = Field(None, ge=-MAX_ID, le=MAX_ID)
+    department_id: int | None = Field(None, ge=-MAX_ID, le=MAX_ID)
+    date_from: date | None = Field(None, ge=FIRST_DATE, le=LAST_DATE)
+    date_to: date | None = Field(None, ge=FIRST_DATE, le=LAST_DATE)
     limit: int | None = Field(None, ge=1, le=100_000)
 
 
