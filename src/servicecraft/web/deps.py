@@ -24,7 +24,8 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
     A sync generator here costs two trips through the thread pool per request (about a
     third of a kept page's time). Opening a Session connects to nothing (the connection is
     checked out at its first query, in the handler's thread), so nothing here waits on the
-    pool; closing gives the connection back (a rollback).
+    pool; closing gives the connection back (a rollback, which on a database that stops
+    answering mid-request holds this worker's loop until the connection fails).
     """
     session = request.app.state.db.session()
     try:
