@@ -3,6 +3,8 @@ defects 8 and 9): each test failed before its fix."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
 import orjson
@@ -11,7 +13,7 @@ from sqlalchemy import select
 from servicecraft.service import auth
 from servicecraft.service.importing import import_jsonl_bytes
 from servicecraft.store import User, open_database
-from tests.web.conftest import close_db
+from tests.web.conftest import close_db, csrf_of
 
 HUGE = str(2**31)  # ids are INTEGER columns: PostgreSQL's overflow at 2**31 (SQLite's at 2**63)
 SLASHED = ["x/../../tokens", "a/b", "odd id?#%"]
@@ -32,6 +34,10 @@ def test_out_of_range_parameters_are_never_a_server_error(client_for, org) -> No
     c = client_for("admin")
     for path in ("/departments/", "/teams/", "/people/"):
         assert c.get(path + HUGE).status_code == 404
+    for path in ("/coaching/", "/calibration/", "/practice/"):  # pages added later
+        assert c.get(path + str(2**63)).status_code == 404, path
+    for path in (f"/teams/{HUGE}/coaching", f"/departments/{2**63}/readiness"):
+        assert c.get(path).status_code == 404, path
     for query in (f"person_id={HUGE}", f"team_id={HUGE}", f"department_id={2**63}"):
         assert c.get(f"/search?{query}").status_code == 400
     assert c.get("/search?date_to=9999-12-31").status_code == 400
@@ -63,6 +69,12 @@ def test_a_survey_request_the_databases_cannot_hold_is_a_client_error(client_for
         assert r.status_code == 422, (body, r.status_code, r.text)
     r = api.post("/api/v1/surveys", json={"person_id": 1, "limit": 1}, headers=headers)
     assert r.status_code == 200, r.text
+    # The same filter from the search page's form.
+    page = client_for("admin")
+    csrf = csrf_of(page.get("/search").text)
+    for field, value in (("person_id", str(2**63)), ("team_id", HUGE), ("date_to", "9999-12-31")):
+        r = page.post("/surveys", data={field: value, "csrf_token": csrf})
+        assert r.status_code == 400, (field, r.status_code)
 
 
 def test_conversation_ids_with_slashes_open_and_are_encoded_in_links(client_for, org) -> None:
@@ -89,3 +101,40 @@ def test_conversation_ids_with_slashes_open_and_are_encoded_in_links(client_for,
         api = c.get("/api/v1/conversations/" + quote(cid, safe=""), headers=headers)
         assert api.status_code == 200, api.text
         assert api.json()["id"] == cid
+
+
+def test_every_integer_id_a_route_reads_is_bounded_to_what_the_databases_hold() -> None:
+    # Issue 12, defect 8, for every route, pages added later included: an unbounded id
+    # reaches the database driver, which fails on SQLite past 2**63 and on PostgreSQL past
+    # 2**31 (a 500). web.bounds defines the bounds; this finds a route that forgot them.
+    from fastapi.routing import APIRoute
+
+    from servicecraft.web import create_app
+    from servicecraft.web.bounds import MAX_ID
+
+    def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                yield route
+            included = getattr(route, "original_router", None)  # an included router
+            if included is not None:
+                yield from api_routes(included.routes)
+
+    app = create_app("sqlite:///:memory:", "x" * 32, secure_cookies=False)
+    unbounded, seen = [], 0
+    for route in api_routes(app.routes):
+        seen += 1
+        dependant = route.dependant
+        fields = dependant.path_params + dependant.query_params + dependant.body_params
+        for field in fields:
+            if not field.name.endswith("_id") or field.field_info.annotation not in (
+                int,
+                int | None,
+            ):
+                continue
+            limits = {type(m).__name__: m for m in field.field_info.metadata}
+            le, ge = limits.get("Le"), limits.get("Ge")
+            if le is None or ge is None or le.le > MAX_ID or ge.ge < -MAX_ID:
+                unbounded.append(f"{sorted(route.methods)} {route.path}: {field.name}")
+    assert seen > 50, "the app's routes were not found"
+    assert not unbounded, unbounded

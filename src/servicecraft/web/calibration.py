@@ -16,6 +16,7 @@ from servicecraft.service import rubric_versions as rv
 from servicecraft.service.assignments import reviewers
 from servicecraft.service.policy import PermissionDenied, may_run_calibration
 from servicecraft.service.reviews import FIELDS, ReviewError
+from servicecraft.web.bounds import PathId
 from servicecraft.web.deps import Me
 from servicecraft.web.reviews import form_of, grades_from_form, render
 
@@ -85,12 +86,12 @@ def _session_page(me: Me, session_id: int, error: str | None = None) -> Response
 
 
 @router.get("/calibration/{session_id}")
-def session_page(me: Me, session_id: int) -> Response:
+def session_page(me: Me, session_id: PathId) -> Response:
     return _session_page(me, session_id)
 
 
 @router.post("/calibration/{session_id}/grade")
-async def grade(me: Me, session_id: int) -> Response:
+async def grade(me: Me, session_id: PathId) -> Response:
     form = await form_of(me.request)
 
     def work() -> Response:

@@ -15,6 +15,7 @@ from servicecraft.service import coaching, dashboards
 from servicecraft.service import practice as practising
 from servicecraft.service.policy import PermissionDenied
 from servicecraft.web import charts
+from servicecraft.web.bounds import PathId
 from servicecraft.web.deps import Me
 from servicecraft.web.render import page
 from servicecraft.web.security import check_csrf
@@ -54,7 +55,7 @@ def _new_form(me: Me, person_id: int, status: int = 200, **values: Any) -> Respo
 
 
 @router.get("/people/{person_id}/coaching/new")
-def coaching_new(me: Me, person_id: int) -> Response:
+def coaching_new(me: Me, person_id: PathId) -> Response:
     # Creating is the lead's; the form checks the same rule before showing anything
     # (plans_for raises LookupError for an unknown person).
     coaching.plans_for(me.session, me.viewer, person_id)
@@ -66,7 +67,7 @@ def coaching_new(me: Me, person_id: int) -> Response:
 @router.post("/people/{person_id}/coaching")
 def coaching_create(
     me: Me,
-    person_id: int,
+    person_id: PathId,
     focus: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI reads the default)
     scenario: Annotated[list[str], Form()] = [],  # noqa: B006
     pass_mark: Annotated[float, Form(ge=0, le=100)] = 70,
@@ -104,7 +105,7 @@ def coaching_create(
 
 
 @router.get("/coaching/{plan_id}")
-def coaching_plan(me: Me, plan_id: int) -> Response:
+def coaching_plan(me: Me, plan_id: PathId) -> Response:
     plan = coaching.get_plan(me.session, me.viewer, plan_id)
     person = coaching.coached_person(me.session, me.viewer, plan)
     progress = coaching.progress(me.session, plan)
@@ -130,7 +131,9 @@ def coaching_plan(me: Me, plan_id: int) -> Response:
 
 
 @router.post("/coaching/{plan_id}/acknowledge")
-def coaching_acknowledge(me: Me, plan_id: int, csrf_token: Annotated[str, Form()] = "") -> Response:
+def coaching_acknowledge(
+    me: Me, plan_id: PathId, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
     check_csrf(me.request, csrf_token)
     coaching.acknowledge(me.session, me.viewer, plan_id)
     me.session.commit()
@@ -138,7 +141,7 @@ def coaching_acknowledge(me: Me, plan_id: int, csrf_token: Annotated[str, Form()
 
 
 @router.post("/coaching/{plan_id}/close")
-def coaching_close(me: Me, plan_id: int, csrf_token: Annotated[str, Form()] = "") -> Response:
+def coaching_close(me: Me, plan_id: PathId, csrf_token: Annotated[str, Form()] = "") -> Response:
     check_csrf(me.request, csrf_token)
     coaching.close_plan(me.session, me.viewer, plan_id)
     me.session.commit()
@@ -146,7 +149,7 @@ def coaching_close(me: Me, plan_id: int, csrf_token: Annotated[str, Form()] = ""
 
 
 @router.get("/teams/{team_id}/coaching")
-def team_coaching(me: Me, team_id: int) -> Response:
+def team_coaching(me: Me, team_id: PathId) -> Response:
     data = coaching.team_overview(me.session, me.viewer, team_id)
     return _render(
         me, "coaching_team.html", title="Team coaching", today=practising.now().date(), **data

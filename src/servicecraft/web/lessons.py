@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from servicecraft.practice.lessons import content
 from servicecraft.service import lessons
 from servicecraft.service import practice as practising
+from servicecraft.web.bounds import PathId
 from servicecraft.web.deps import Me
 from servicecraft.web.render import page
 from servicecraft.web.security import check_csrf
@@ -78,6 +79,6 @@ async def readiness_answer(me: Me) -> Response:
 
 
 @router.get("/departments/{department_id}/readiness")
-def department_readiness(me: Me, department_id: int) -> Response:
+def department_readiness(me: Me, department_id: PathId) -> Response:
     data = lessons.department_readiness(me.session, me.viewer, department_id)
     return _render(me, "readiness.html", title="Readiness", **data)

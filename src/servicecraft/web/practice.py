@@ -16,6 +16,7 @@ from servicecraft.practice import scenarios_for_skill
 from servicecraft.service import coaching
 from servicecraft.service import practice as practising
 from servicecraft.web import charts
+from servicecraft.web.bounds import MAX_ID, PathId
 from servicecraft.web.deps import Me
 from servicecraft.web.render import page
 from servicecraft.web.security import check_csrf
@@ -64,7 +65,7 @@ def practice_home(me: Me, skill: str | None = None) -> Response:
 def practice_start(
     me: Me,
     scenario_id: Annotated[str, Form(max_length=64)],
-    plan_id: Annotated[int | None, Form()] = None,
+    plan_id: Annotated[int | None, Form(ge=-MAX_ID, le=MAX_ID)] = None,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(me.request, csrf_token)
@@ -139,7 +140,7 @@ def practice_team(me: Me) -> Response:
 
 
 @router.get("/practice/{session_id}")
-def practice_session(me: Me, session_id: int, error: str | None = None) -> Response:
+def practice_session(me: Me, session_id: PathId, error: str | None = None) -> Response:
     row = practising.get(me.session, me.viewer, session_id)
     return _render(
         me, "practice_session.html", title="Practice", **_session_context(me, row), error=error
@@ -155,7 +156,7 @@ def _own(me: Me, session_id: int) -> practising.SessionRow:
 
 @router.post("/practice/{session_id}/reply")
 def practice_reply(
-    me: Me, session_id: int, text: Text = "", csrf_token: Annotated[str, Form()] = ""
+    me: Me, session_id: PathId, text: Text = "", csrf_token: Annotated[str, Form()] = ""
 ) -> Response:
     check_csrf(me.request, csrf_token)
     row = _own(me, session_id)
@@ -176,7 +177,7 @@ def practice_reply(
 
 
 @router.post("/practice/{session_id}/end")
-def practice_end(me: Me, session_id: int, csrf_token: Annotated[str, Form()] = "") -> Response:
+def practice_end(me: Me, session_id: PathId, csrf_token: Annotated[str, Form()] = "") -> Response:
     check_csrf(me.request, csrf_token)
     practising.finish(me.session, _own(me, session_id))
     me.session.commit()

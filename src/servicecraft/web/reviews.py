@@ -19,6 +19,7 @@ from servicecraft.service.dashboards import conversation_detail
 from servicecraft.service.policy import may_assign_reviews
 from servicecraft.service.reviews import FIELDS, OVERALL, Grades, ReviewError, make_grades
 from servicecraft.web import views
+from servicecraft.web.bounds import PathId
 from servicecraft.web.deps import Me
 from servicecraft.web.security import check_csrf
 
@@ -111,7 +112,7 @@ async def give_review(me: Me, conversation_id: str) -> Response:
 
 
 @router.post("/reviews/{review_id}/acknowledge")
-async def acknowledge(me: Me, review_id: int) -> Response:
+async def acknowledge(me: Me, review_id: PathId) -> Response:
     await form_of(me.request)
 
     def work() -> Response:
@@ -122,7 +123,7 @@ async def acknowledge(me: Me, review_id: int) -> Response:
 
 
 @router.post("/reviews/{review_id}/dispute")
-async def dispute(me: Me, review_id: int) -> Response:
+async def dispute(me: Me, review_id: PathId) -> Response:
     form = await form_of(me.request)
 
     def work() -> Response:
@@ -143,7 +144,7 @@ async def dispute(me: Me, review_id: int) -> Response:
 
 
 @router.post("/disputes/{dispute_id}/resolve")
-async def resolve(me: Me, dispute_id: int) -> Response:
+async def resolve(me: Me, dispute_id: PathId) -> Response:
     form = await form_of(me.request)
 
     def work() -> Response:

@@ -108,11 +108,11 @@ def ask_one(me: Me, conversation_id: str, csrf_token_: CsrfField = "") -> Respon
 @router.post("/surveys")
 def ask_many(
     me: Me,
-    person_id: Annotated[int | None, Form()] = None,
-    team_id: Annotated[int | None, Form()] = None,
-    department_id: Annotated[int | None, Form()] = None,
-    date_from: Annotated[date | None, Form()] = None,
-    date_to: Annotated[date | None, Form()] = None,
+    person_id: Annotated[int | None, Form(ge=-MAX_ID, le=MAX_ID)] = None,
+    team_id: Annotated[int | None, Form(ge=-MAX_ID, le=MAX_ID)] = None,
+    department_id: Annotated[int | None, Form(ge=-MAX_ID, le=MAX_ID)] = None,
+    date_from: Annotated[date | None, Form(ge=FIRST_DATE, le=LAST_DATE)] = None,
+    date_to: Annotated[date | None, Form(ge=FIRST_DATE, le=LAST_DATE)] = None,
     limit: Annotated[int | None, Form(ge=1, le=100_000)] = None,
     as_csv: Annotated[bool, Form()] = False,
     csrf_token_: CsrfField = "",
