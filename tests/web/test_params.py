@@ -138,3 +138,23 @@ def test_every_integer_id_a_route_reads_is_bounded_to_what_the_databases_hold() 
                 unbounded.append(f"{sorted(route.methods)} {route.path}: {field.name}")
     assert seen > 50, "the app's routes were not found"
     assert not unbounded, unbounded
+
+
+def test_a_nul_byte_in_an_address_or_a_form_is_a_client_error(client_for, org) -> None:
+    # PostgreSQL's text holds no NUL byte: these were 500s there (found by a probe of the pages).
+    c = client_for("admin")
+    csrf = csrf_of(c.get("/search").text)
+    for path in ("/conversations/a%00b", "/conversations/a%00b/review"):
+        assert c.get(path).status_code == 404, path
+    r = c.post("/conversations/a%00b/survey", data={"csrf_token": csrf})
+    assert r.status_code == 404
+    r = c.post("/practice/start", data={"scenario_id": "a\x00b", "csrf_token": csrf})
+    assert r.status_code == 400 and "NUL" in r.text
+    anonymous = client_for()
+    token = csrf_of(anonymous.get("/login").text)
+    r = anonymous.post(
+        "/login", data={"username": "ad\x00min", "password": "x", "csrf_token": token}
+    )
+    assert r.status_code == 400
+    assert r.headers["x-frame-options"] == "DENY"  # still inside the security headers
+    assert c.get("/search?q=a%00b").status_code == 200  # a query value only filters: no error

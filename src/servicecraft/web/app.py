@@ -36,7 +36,7 @@ from servicecraft.web import (
 from servicecraft.web.deps import LoginRequired
 from servicecraft.web.page_cache import FreshnessCache, Kept
 from servicecraft.web.render import make_templates, page
-from servicecraft.web.security import SecurityHeaders, csrf_token
+from servicecraft.web.security import RejectNul, SecurityHeaders, csrf_token
 
 SESSION_COOKIE = "servicecraft_session"
 SESSION_MAX_AGE = 12 * 3600  # a working day: a stolen cookie does not live for weeks
@@ -161,6 +161,7 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
         same_site="lax",
         https_only=secure_cookies,
     )
+    app.add_middleware(RejectNul)
     app.add_middleware(SecurityHeaders, hsts=secure_cookies)
     return app
 

@@ -85,3 +85,59 @@ def check_csrf(request: Request, submitted: str | None) -> None:
             status_code=403,
             detail="The form expired or came from another site. Reload the page and try again.",
         )
+
+
+# A form body past this is not buffered to look for NUL bytes (imports are not forms).
+_FORM_CHECKED = 1 << 20
+
+
+class RejectNul:
+    """Answers a request that carries a NUL byte in its address (404) or in a form (400).
+
+    PostgreSQL's text holds no NUL byte: such a value reached the database as a 500 there and
+    as a lookup on SQLite. No stored id, name or text holds one (imports reject them), so a
+    URL with one names nothing, and a form value with one cannot be stored. JSON bodies are
+    bounded by the API's models instead.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"]:
+            await _plain(send, 404, "There is nothing at this address.")
+            return
+        headers = dict(scope.get("headers") or [])
+        form = headers.get(b"content-type", b"").startswith(b"application/x-www-form-urlencoded")
+        if scope["method"] != "POST" or not form:
+            await self.app(scope, receive, send)
+            return
+        read: list[Message] = []
+        body = b""
+        while len(body) <= _FORM_CHECKED:
+            message = await receive()
+            read.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        if b"%00" in body:
+            await _plain(send, 400, "A form value holds a NUL byte (U+0000): nothing can store it.")
+            return
+
+        async def replay() -> Message:
+            return read.pop(0) if read else await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _plain(send: Send, status: int, text: str) -> None:
+    body = text.encode()
+    headers = [(b"content-type", b"text/plain; charset=utf-8")]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
