@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import Path, Query
+from fastapi import Form, Path, Query
+from pydantic import Field
 
 MAX_ID = 2**31 - 1  # PostgreSQL's INTEGER
 # The years a stored conversation can have (service.importing.FIRST_YEAR..LAST_YEAR).
@@ -26,3 +27,8 @@ DateFilter = Annotated[
     Query(ge=FIRST_DATE, le=LAST_DATE, description="YYYY-MM-DD, from 1900-01-01 to 2999-12-31"),
 ]
 Page = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+# The same bounds for a form's fields and a JSON body's (a pydantic model's) fields.
+IdForm = Annotated[int | None, Form(ge=-MAX_ID, le=MAX_ID)]
+DateForm = Annotated[date | None, Form(ge=FIRST_DATE, le=LAST_DATE)]
+IdField = Annotated[int | None, Field(ge=-MAX_ID, le=MAX_ID)]
+DateField = Annotated[date | None, Field(ge=FIRST_DATE, le=LAST_DATE)]

@@ -16,7 +16,7 @@ from servicecraft.practice import scenarios_for_skill
 from servicecraft.service import coaching
 from servicecraft.service import practice as practising
 from servicecraft.web import charts
-from servicecraft.web.bounds import MAX_ID, PathId
+from servicecraft.web.bounds import IdForm, PathId
 from servicecraft.web.deps import Me
 from servicecraft.web.render import page
 from servicecraft.web.security import check_csrf
@@ -65,7 +65,7 @@ def practice_home(me: Me, skill: str | None = None) -> Response:
 def practice_start(
     me: Me,
     scenario_id: Annotated[str, Form(max_length=64)],
-    plan_id: Annotated[int | None, Form(ge=-MAX_ID, le=MAX_ID)] = None,
+    plan_id: IdForm = None,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(me.request, csrf_token)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
@@ -21,7 +20,7 @@ from servicecraft.service import myths, survey_figures, surveys
 from servicecraft.service.policy import may_create_surveys
 from servicecraft.web.api import Importer, Reader
 from servicecraft.web.api_shapes import SurveyLinkOut
-from servicecraft.web.bounds import FIRST_DATE, LAST_DATE, MAX_ID, NO_NUL
+from servicecraft.web.bounds import NO_NUL, DateField, DateForm, IdField, IdForm
 from servicecraft.web.deps import Me
 from servicecraft.web.myth_chart import forest
 from servicecraft.web.render import page
@@ -108,11 +107,11 @@ def ask_one(me: Me, conversation_id: str, csrf_token_: CsrfField = "") -> Respon
 @router.post("/surveys")
 def ask_many(
     me: Me,
-    person_id: Annotated[int | None, Form(ge=-MAX_ID, le=MAX_ID)] = None,
-    team_id: Annotated[int | None, Form(ge=-MAX_ID, le=MAX_ID)] = None,
-    department_id: Annotated[int | None, Form(ge=-MAX_ID, le=MAX_ID)] = None,
-    date_from: Annotated[date | None, Form(ge=FIRST_DATE, le=LAST_DATE)] = None,
-    date_to: Annotated[date | None, Form(ge=FIRST_DATE, le=LAST_DATE)] = None,
+    person_id: IdForm = None,
+    team_id: IdForm = None,
+    department_id: IdForm = None,
+    date_from: DateForm = None,
+    date_to: DateForm = None,
     limit: Annotated[int | None, Form(ge=1, le=100_000)] = None,
     as_csv: Annotated[bool, Form()] = False,
     csrf_token_: CsrfField = "",
@@ -179,11 +178,11 @@ class SurveyRequest(BaseModel):
     conversation_id: str | None = Field(
         None, description="survey this conversation", max_length=200, pattern=NO_NUL
     )
-    person_id: int | None = Field(None, ge=-MAX_ID, le=MAX_ID)
-    team_id: int | None = Field(None, ge=-MAX_ID, le=MAX_ID)
-    department_id: int | None = Field(None, ge=-MAX_ID, le=MAX_ID)
-    date_from: date | None = Field(None, ge=FIRST_DATE, le=LAST_DATE)
-    date_to: date | None = Field(None, ge=FIRST_DATE, le=LAST_DATE)
+    person_id: IdField = None
+    team_id: IdField = None
+    department_id: IdField = None
+    date_from: DateField = None
+    date_to: DateField = None
     limit: int | None = Field(None, ge=1, le=100_000)
 
 
