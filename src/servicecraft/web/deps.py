@@ -22,10 +22,11 @@ async def db_session(request: Request) -> AsyncIterator[Session]:
     """The request's database session, opened and closed on the event loop.
 
     A sync generator here costs two trips through the thread pool per request (removing
-    them gave +5-33% requests/s, benchmarks.load). Opening a Session connects to nothing (the connection is
-    checked out at its first query, in the handler's thread), so nothing here waits on the
-    pool; closing gives the connection back (a rollback, which on a database that stops
-    answering mid-request holds this worker's loop until the connection fails).
+    them gave +5-33% requests/s, benchmarks.load). Opening a Session connects to nothing
+    (the connection is checked out at its first query, in the handler's thread), so nothing
+    here waits on the pool; closing gives the connection back (a rollback, which on a
+    database that stops answering mid-request holds this worker's loop until the connection
+    fails).
     """
     session = request.app.state.db.session()
     try:

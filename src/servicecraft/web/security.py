@@ -96,8 +96,9 @@ class RejectNul:
 
     PostgreSQL's text holds no NUL byte: such a value reached the database as a 500 there and
     as a lookup on SQLite. No stored id, name or text holds one (imports reject them), so a
-    URL with one names nothing, and a form value with one cannot be stored. JSON bodies are
-    bounded by the API's models instead.
+    URL with one names nothing, and a form value with one cannot be stored. Only urlencoded
+    forms are read (every page form is one, none is multipart); JSON bodies are bounded by the
+    API's models, and imports reject a NUL byte per record.
     """
 
     def __init__(self, app: ASGIApp) -> None:
