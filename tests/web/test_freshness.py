@@ -178,3 +178,37 @@ def test_the_policy_must_be_ordered() -> None:
         Policy(revalidate_after=6.0, max_stale=5.0)
     with pytest.raises(ValueError):
         Policy(max_stale=120.0, ttl=60.0)
+
+
+def test_peek_serves_only_what_needs_no_read() -> None:
+    clock = Clock()
+    cache = _cache(clock)
+    assert cache.peek("k") is None  # nothing kept
+    assert cache.get("k", 1, Render("v1")) == "v1"
+    clock.now += 0.5
+    assert cache.peek("k") == "v1"  # young
+    clock.now += 0.5
+    assert cache.peek("k") is None  # a second old and the version not read since: get decides
+
+
+def test_one_version_read_a_second_serves_every_page() -> None:
+    clock = Clock()
+    cache = _cache(clock)
+    reads: list[float] = []
+
+    def version() -> int:
+        reads.append(clock.now)
+        return 1
+
+    cache.get("a", version, Render("a1"))
+    cache.get("b", version, Render("b1"))
+    assert reads == [1000.0]  # the second page used the version read for the first
+    clock.now += 5
+    assert cache.peek("a") is None
+    assert cache.get("a", version, Render("never")) == "a1"  # read again: still current
+    assert len(reads) == 2
+    assert cache.peek("b") == "b1"  # current at the version read just now: no read needed
+    assert cache.get("b", version, Render("never")) == "b1" and len(reads) == 2
+    clock.now += 1
+    cache.get("b", lambda: 2, Render("b2"))  # that read is a second old: read, and it changed
+    assert cache.peek("b") == "b2" and cache.peek("a") is None  # "a" is behind version 2

@@ -4,6 +4,7 @@ defects 6 and 7): each test failed before its fix."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import httpx
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from servicecraft.service import auth, users
 from servicecraft.store import LoginAttempt, User, open_database
+from servicecraft.web.signed_in import RECHECK
 from tests.web.conftest import PASSWORD, close_db, csrf_of
 
 NEW_PASSWORD = "a different horse, stapled"
@@ -24,35 +26,66 @@ def _copy(client: httpx.Client, server: Any) -> httpx.Client:
     return thief
 
 
-def test_a_cookie_copied_before_logout_no_longer_opens_a_page(client_for, server) -> None:
+def _refused(r: httpx.Response) -> bool:
+    return r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_a_cookie_copied_before_logout_no_longer_opens_a_page(client_for, server, org) -> None:
     c = client_for("admin")
     thief = _copy(c, server)
+    # A kept dashboard (answered from what the worker remembers of the session) and a page.
+    dashboard = f"/departments/{org.departments['Support']}"
     try:
         assert thief.get("/hindrances").status_code == 200
+        assert thief.get(dashboard).status_code == 200
+        assert thief.get(dashboard).status_code == 200  # now kept, and the session remembered
         token = csrf_of(c.get("/hindrances").text)
         assert c.post("/logout", data={"csrf_token": token}).status_code == 200
-        r = thief.get("/hindrances")
-        assert r.status_code == 303 and r.headers["location"].startswith("/login")
+        assert _refused(thief.get(dashboard))
+        assert _refused(thief.get("/hindrances"))
     finally:
         thief.close()
 
 
 @pytest.mark.parametrize("change", ["password", "disabled"])
-def test_password_change_and_disabling_end_every_session(
+def test_a_password_set_or_a_login_disabled_in_the_app_ends_its_sessions_at_once(
+    client_for, org, change: str
+) -> None:
+    lead, admin = client_for("lead"), client_for("admin")
+    dashboard = f"/departments/{org.departments['Support']}"
+    assert lead.get(dashboard).status_code == 200
+    assert lead.get(dashboard).status_code == 200
+    token = csrf_of(admin.get("/users").text)
+    if change == "password":
+        form = {"password": NEW_PASSWORD, "csrf_token": token}
+        assert admin.post("/users/lead/password", data=form).status_code == 200
+    else:
+        assert admin.post("/users/lead/disable", data={"csrf_token": token}).status_code == 200
+    # No wait: the worker that made the change forgets every session it remembered.
+    assert _refused(lead.get(dashboard, follow_redirects=False))
+    assert _refused(lead.get("/hindrances", follow_redirects=False))
+
+
+@pytest.mark.parametrize("change", ["password", "disabled"])
+def test_a_password_change_or_disabled_login_elsewhere_ends_every_session_within_a_second(
     client_for, server, org, change: str
 ) -> None:
     c = client_for("lead")
+    dashboard = f"/departments/{org.departments['Support']}"
     assert c.get("/hindrances").status_code == 200
+    assert c.get(dashboard).status_code == 200
     db = open_database(org.url, migrate=False)
     try:
+        # As the CLI (or another worker) does: this server learns of it from the database.
         if change == "password":
             users.set_password(db, "lead", NEW_PASSWORD)
         else:
             users.set_disabled(db, "lead", True)
     finally:
         close_db(db)
-    r = c.get("/hindrances", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    time.sleep(RECHECK)  # the longest a worker trusts a session it checked before the change
+    assert _refused(c.get(dashboard, follow_redirects=False))
+    assert _refused(c.get("/hindrances", follow_redirects=False))
     fresh = client_for()
     token = csrf_of(fresh.get("/login").text)
     password = NEW_PASSWORD if change == "password" else PASSWORD

@@ -26,7 +26,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from servicecraft.store import ApiToken, LoginAttempt, User, WebSession
@@ -153,6 +153,18 @@ def start_session(session: Session, user: User) -> str:
     return token
 
 
+# Every page request runs this; built once, since building it cost more than running it.
+_SESSION_USER = (
+    select(User)
+    .join(WebSession, WebSession.user_id == User.id)
+    .where(
+        WebSession.token_hash == bindparam("token_hash"),
+        WebSession.created_at >= bindparam("since"),
+        User.disabled_at.is_(None),
+    )
+)
+
+
 def session_user(session: Session, token: object) -> User | None:
     """The user a web session token belongs to, if the session is still open.
 
@@ -160,16 +172,9 @@ def session_user(session: Session, token: object) -> User | None:
     """
     if not isinstance(token, str) or len(token) > 100:
         return None
-    row = session.execute(
-        select(User)
-        .join(WebSession, WebSession.user_id == User.id)
-        .where(
-            WebSession.token_hash == _digest(token),
-            WebSession.created_at >= _now() - SESSION_LIFETIME,
-            User.disabled_at.is_(None),
-        )
-    ).scalar_one_or_none()
-    return row
+    since = _now() - SESSION_LIFETIME
+    found = session.execute(_SESSION_USER, {"token_hash": _digest(token), "since": since})
+    return found.scalar_one_or_none()
 
 
 def end_session(session: Session, token: object) -> None:

@@ -30,10 +30,12 @@ _entries: OrderedDict[tuple[Any, ...], tuple[int, float, Any]] = OrderedDict()
 _lock = threading.Lock()
 
 
+# Built once: building a statement costs more than running it (SQLite, one-row read).
+_DATA_VERSION = select(DataVersion.version).where(DataVersion.id == 1)
+
+
 def data_version(session: Session) -> int:
-    return int(
-        session.execute(select(DataVersion.version).where(DataVersion.id == 1)).scalar() or 0
-    )
+    return int(session.execute(_DATA_VERSION).scalar() or 0)
 
 
 def by_data_version(function: _F) -> _F:

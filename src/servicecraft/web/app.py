@@ -37,6 +37,7 @@ from servicecraft.web.deps import LoginRequired
 from servicecraft.web.page_cache import FreshnessCache, Kept
 from servicecraft.web.render import make_templates, page
 from servicecraft.web.security import RejectNul, SecurityHeaders, csrf_token
+from servicecraft.web.signed_in import SignedInCache
 
 SESSION_COOKIE = "servicecraft_session"
 SESSION_MAX_AGE = 12 * 3600  # a working day: a stolen cookie does not live for weeks
@@ -83,6 +84,7 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     app.state.db = open_database(database_url)
     app.state.templates = make_templates()
     app.state.page_cache = FreshnessCache[Kept]()  # rendered dashboards, per viewer
+    app.state.signed_in = SignedInCache()  # sessions checked in the last second
     practice.scenarios_ready()  # a broken scenario file ($SERVICECRAFT_SCENARIOS) stops the start
 
     app.mount(

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from servicecraft.service import Session, auth
 from servicecraft.service.policy import Viewer, capabilities, viewer_for
 from servicecraft.service.users import User
 from servicecraft.web.security import csrf_token
+from servicecraft.web.signed_in import SignedIn, SignedInCache
 
 
 class LoginRequired(Exception):
@@ -47,8 +49,16 @@ def log_in(request: Request, session: Session, user: User) -> None:
 
 
 def log_out(request: Request, session: Session) -> None:
-    auth.end_session(session, request.session.get("sid"))
+    sid = request.session.get("sid")
+    auth.end_session(session, sid)
+    signed_in(request).forget(sid)
     request.session.clear()
+
+
+def signed_in(request: Request) -> SignedInCache:
+    """This worker's remembered sessions (see ``web/signed_in.py``)."""
+    cache: SignedInCache = request.app.state.signed_in
+    return cache
 
 
 @dataclass(slots=True)
@@ -72,14 +82,37 @@ class Current:
 
 
 def current(request: Request, session: DB) -> Current:
-    user = auth.session_user(session, request.session.get("sid"))
-    if user is None:
-        request.session.pop("sid", None)
-        raise LoginRequired
-    viewer = viewer_for(user)
-    request.state.user = user
-    request.state.viewer = viewer
-    return Current(user=user, viewer=viewer, session=session, request=request)
+    """The logged-in user, from what this worker remembers or else from the database."""
+    sid = request.session.get("sid")
+    cache = signed_in(request)
+    known = cache.get(sid)
+    if known is None:
+        checked = cache.clock()
+        user = auth.session_user(session, sid)
+        if user is None:
+            request.session.pop("sid", None)
+            raise LoginRequired
+        session.expunge(user)  # remembered beyond this request: never lazy-loads
+        known = SignedIn(user, viewer_for(user), checked)
+        cache.put(str(sid), known.user, known.viewer, checked)
+    return _current(request, session, known)
+
+
+async def current_on_loop(request: Request, session: DB) -> Current:
+    """``current`` for ``async`` handlers: a remembered session needs no query, so it is
+    answered here on the event loop; only a check of the database goes to the thread pool."""
+    known = signed_in(request).get(request.session.get("sid"))
+    if known is None:
+        return await run_in_threadpool(current, request, session)
+    return _current(request, session, known)
+
+
+def _current(request: Request, session: Session, known: SignedIn) -> Current:
+    request.state.user = known.user
+    request.state.viewer = known.viewer
+    return Current(user=known.user, viewer=known.viewer, session=session, request=request)
 
 
 Me = Annotated[Current, Depends(current)]
+# For async handlers (the kept dashboards): no thread pool trip when the session is known.
+MeOnLoop = Annotated[Current, Depends(current_on_loop)]

@@ -42,6 +42,7 @@ from typing import Any, Generic, TypeVar
 from fastapi.responses import Response
 from jinja2 import StrictUndefined
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 
 from servicecraft.service.cache import TTL, data_version
 from servicecraft.service.policy import capabilities
@@ -100,6 +101,30 @@ class FreshnessCache(Generic[T]):
         self._entries: OrderedDict[Hashable, _Entry[T]] = OrderedDict()
         self._flights: dict[Hashable, _Flight[T]] = {}
         self._lock = threading.Lock()
+        # The latest data version read, and when: every key shares it, so a worker reads
+        # the version at most once per revalidate_after however many pages and viewers ask.
+        self._version_read: tuple[float, int] | None = None
+
+    def peek(self, key: Hashable) -> T | None:
+        """The kept value if it may be served without reading anything: younger than
+        ``revalidate_after``, or at the data version this worker read less than that ago.
+        ``None`` means ``get`` must decide (it may read the version, render, or wait)."""
+        policy, now = self.policy, self.clock()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            age, seen = now - entry.at, self._version_read
+            fresh = age < policy.revalidate_after or (
+                seen is not None
+                and now - seen[0] < policy.revalidate_after
+                and entry.version >= seen[1]
+                and age < policy.ttl
+            )
+            if not fresh:
+                return None
+            self._entries.move_to_end(key)
+            return entry.value
 
     def get(self, key: Hashable, version: int | Callable[[], int], compute: Callable[[], T]) -> T:
         """The kept value if fresh enough for a request that reads data ``version`` now.
@@ -115,7 +140,7 @@ class FreshnessCache(Generic[T]):
                 self._entries.move_to_end(key)
                 return entry.value
         if callable(version):
-            version = version()  # outside the lock: other requests need not wait for it
+            version = self._latest(version, now)
         with self._lock:
             entry = self._entries.get(key)
             age = now - entry.at if entry is not None else float("inf")
@@ -138,6 +163,23 @@ class FreshnessCache(Generic[T]):
             if done is not None:
                 return done.value
         return self._compute(key, version, now, compute, None)
+
+    def _latest(self, read: Callable[[], int], now: float) -> int:
+        """The data version, read again only when the last read is ``revalidate_after`` old.
+
+        A change committed before the last read is in the version; one committed since is
+        at most ``revalidate_after`` old, the same bound as serving a young entry unchecked.
+        The read happens outside the lock: other requests need not wait for it.
+        """
+        with self._lock:
+            seen = self._version_read
+        if seen is not None and now - seen[0] < self.policy.revalidate_after:
+            return seen[1]
+        version = read()
+        with self._lock:
+            if self._version_read is None or self._version_read[0] < now:
+                self._version_read = (now, version)
+        return version
 
     def _compute(
         self,
@@ -189,22 +231,27 @@ _NOT_KEPT = {
 }
 
 
-def cached_page(
+async def cached_page(
     me: Current, template: str, section: str, context: Callable[[], dict[str, Any]]
 ) -> Response:
     """``template`` (a dashboard extending ``layout``) for this viewer, its main block kept.
 
     ``context()`` asks the service layer, which checks access; it runs only when the kept
     part is missing or too old, so everything it depends on must be in the key below.
+    A part that ``peek`` may serve is answered here on the event loop; anything that reads
+    the database or renders the part runs in the thread pool.
     """
     request = me.request
     cache: FreshnessCache[Kept] = request.app.state.page_cache
     key = (request.url.path, tuple(sorted(request.query_params.multi_items())), me.viewer)
-    kept = cache.get(
-        key,
-        lambda: data_version(me.session),
-        lambda: _render_main(me, template, section, context()),
-    )
+    kept = cache.peek(key)
+    if kept is None:
+        kept = await run_in_threadpool(
+            cache.get,
+            key,
+            lambda: data_version(me.session),
+            lambda: _render_main(me, template, section, context()),
+        )
     return page(
         request,
         "_cached_shell.html",

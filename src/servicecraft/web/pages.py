@@ -4,7 +4,9 @@ Each handler asks the service layer (which applies the access policy, raising
 PermissionDenied) and hands the result to `views` to shape it for a template. The four
 dashboards do that inside `cached_page`, which keeps their rendered main block per viewer.
 Handlers are plain `def`: the database calls are blocking, so FastAPI runs them
-in its thread pool.
+in its thread pool. The four dashboards are `async`: a kept page for a session this worker
+checked within the second is answered on the event loop, and `cached_page` sends only the
+database reads and renders to the thread pool.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from servicecraft.service.policy import (
 )
 from servicecraft.web import views, voice
 from servicecraft.web.bounds import DateFilter, IdFilter, Page, PathId
-from servicecraft.web.deps import Me
+from servicecraft.web.deps import Me, MeOnLoop
 from servicecraft.web.page_cache import cached_page
 from servicecraft.web.params import PeriodQuery, search_filters
 from servicecraft.web.render import page
@@ -41,7 +43,7 @@ def _render(me: Me, template: str, **context: Any) -> Response:
 
 
 @router.get("/")
-def organisation(me: Me, period: PeriodQuery) -> Response:
+async def organisation(me: MeOnLoop, period: PeriodQuery) -> Response:
     if not may_see_organisation(me.viewer):
         return RedirectResponse(landing_path(me.viewer), status_code=303)
 
@@ -54,12 +56,12 @@ def organisation(me: Me, period: PeriodQuery) -> Response:
             **views.organisation(data),
         }
 
-    return cached_page(me, "organisation.html", "organisation", context)
+    return await cached_page(me, "organisation.html", "organisation", context)
 
 
 @router.get("/departments/{department_id}")
-def department(
-    me: Me,
+async def department(
+    me: MeOnLoop,
     department_id: PathId,
     period: PeriodQuery,
     sort: str = "-score",
@@ -80,12 +82,12 @@ def department(
             ),
         }
 
-    return cached_page(me, "group.html", "organisation", context)
+    return await cached_page(me, "group.html", "organisation", context)
 
 
 @router.get("/teams/{team_id}")
-def team(
-    me: Me,
+async def team(
+    me: MeOnLoop,
     team_id: PathId,
     period: PeriodQuery,
     sort: str = "-score",
@@ -109,12 +111,16 @@ def team(
             **voice.group_context(me, team_id=team_id, comments=comments, only_low=only_low),
         }
 
-    return cached_page(me, "group.html", "organisation", context)
+    return await cached_page(me, "group.html", "organisation", context)
 
 
 @router.get("/people/{person_id}")
-def person(
-    me: Me, person_id: PathId, period: PeriodQuery, comments: str = "low", only_low: bool = False
+async def person(
+    me: MeOnLoop,
+    person_id: PathId,
+    period: PeriodQuery,
+    comments: str = "low",
+    only_low: bool = False,
 ) -> Response:
     def context() -> dict[str, Any]:
         data = dashboards.person_profile(
@@ -128,7 +134,7 @@ def person(
         }
 
     section = "person" if me.viewer.person_id == person_id else "organisation"
-    return cached_page(me, "person.html", section, context)
+    return await cached_page(me, "person.html", section, context)
 
 
 @router.get("/conversations/{conversation_id:path}")  # ids may contain "/"

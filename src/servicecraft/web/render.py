@@ -194,6 +194,8 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=directory)
     env = templates.env
     env.autoescape = True
+    # The templates ship in the package: checking each one's file time per render is waste.
+    env.auto_reload = False
     env.trim_blocks = True
     env.lstrip_blocks = True
     env.filters.update(

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from servicecraft.service import dashboards, users
 from servicecraft.service.policy import ROLES, PermissionDenied, may_manage_users
-from servicecraft.web.deps import Me
+from servicecraft.web.deps import Me, signed_in
 from servicecraft.web.render import page
 from servicecraft.web.security import check_csrf
 
@@ -41,6 +41,10 @@ def _change(me: Me, change: Callable[[], object], done: str) -> Response:
         change()
     except users.UserError as exc:
         return _page(me, error=str(exc).replace("--", ""))
+    finally:
+        # A password set or a login disabled ends sessions: this worker stops trusting the
+        # ones it remembers at once (others within signed_in.RECHECK).
+        signed_in(me.request).forget()
     return _page(me, message=done)
 
 

@@ -1,0 +1,67 @@
+"""Pooled PostgreSQL connections: a dead one is replaced, checked only after being idle."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from servicecraft.store import database, open_database
+from tests.conftest import _postgres_admin, fresh_database
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> Iterator[str]:
+    with fresh_database("postgresql", tmp_path) as made:
+        yield made
+
+
+def _backend(session: sa.orm.Session) -> int:
+    return int(session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _terminate(pid: int) -> None:
+    admin = _postgres_admin()
+    try:
+        with admin.connect() as connection:
+            connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        admin.dispose()
+
+
+def test_a_connection_that_died_while_idle_is_replaced_before_use(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = open_database(url)
+    try:
+        with db.session() as s:
+            first = _backend(s)
+        _terminate(first)  # as a restarted server leaves the pool's connections
+        monkeypatch.setattr(database, "PING_AFTER_IDLE", 0.0)  # idle long enough to check
+        with db.session() as s:
+            assert _backend(s) != first  # no error: the check found it dead, a new one served
+    finally:
+        db.close()
+
+
+def test_a_connection_reused_at_once_is_not_checked_first(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = open_database(url)
+    pings: list[object] = []
+    monkeypatch.setattr(db.engine.dialect, "do_ping", lambda c: pings.append(c) or True)
+    try:
+        for _ in range(3):
+            with db.session() as s:
+                _backend(s)
+        assert pings == []  # reused within PING_AFTER_IDLE: no round trip spent on a check
+        monkeypatch.setattr(database, "PING_AFTER_IDLE", 0.0)
+        with db.session() as s:
+            _backend(s)
+        assert len(pings) == 1
+    finally:
+        db.close()
