@@ -1,12 +1,13 @@
 """Pages under concurrent users, with an import running meanwhile, on loopback.
 
     python -m benchmarks.load [--db sqlite --db postgresql] [--users 10,50] [--seconds 6]
-                              [--conversations 3000] [--workers N] [--port 8110]
+                              [--conversations 3000] [--workers N] [--port 8110] [--logins 1]
                               [--pages department,organisation,team,person,search]
 
 Per database: builds a demo organisation (--conversations, scored for real) in a scratch
 database (dropped afterwards), starts `servicecraft serve --workers N` as its own process,
-logs in as the demo admin, and keeps `servicecraft import` running in another process
+logs in as the demo admin (with --logins N, as N admins: users take them in turn, as an
+organisation's admins and leads each open their own session), and keeps `servicecraft import` running in another process
 (rounds of 300 new conversations dated inside the dashboards' window, so every round
 changes the figures and invalidates their cache). Then, for each level of concurrent
 users and each page, that many users request the page back to back for --seconds (at most
@@ -46,7 +47,7 @@ from sqlalchemy import select
 from benchmarks.app_load import drop_postgres_database, ensure_postgres_database
 from servicecraft.importers import sample_path
 from servicecraft.service.demo import DEMO_PASSWORD, build_demo
-from servicecraft.store import Department, Person, Team, open_database
+from servicecraft.store import Department, Person, Team, User, open_database
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 IMPORT_ROUND = 300
@@ -138,13 +139,28 @@ def _start_server(url: str, port: int, workers: int, log: Path) -> subprocess.Po
     return server
 
 
-def _login(base: str) -> httpx.Cookies:
+def _add_admins(url: str, logins: int) -> list[str]:
+    """The demo admin and logins - 1 more admins with its password: their usernames."""
+    names = ["admin"] + [f"admin-{n}" for n in range(2, logins + 1)]
+    db = open_database(url, migrate=False)
+    try:
+        with db.session() as s:
+            admin = s.execute(select(User).where(User.username == "admin")).scalar_one()
+            for name in names[1:]:
+                s.add(User(username=name, password_hash=admin.password_hash, role="admin"))
+            s.commit()
+    finally:
+        db.close()
+    return names
+
+
+def _login(base: str, username: str = "admin") -> httpx.Cookies:
     with httpx.Client(base_url=base, timeout=30) as client:
         token = CSRF_RE.search(client.get("/login").text)
         assert token, "no CSRF token on the login form"
         r = client.post(
             "/login",
-            data={"username": "admin", "password": DEMO_PASSWORD, "csrf_token": token.group(1)},
+            data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token.group(1)},
         )
         assert r.status_code == 303, f"login failed: {r.status_code}"
         return client.cookies
@@ -188,12 +204,21 @@ class _Connection:
 
 
 async def _hammer(
-    base: str, cookies: httpx.Cookies, path: str, users: int, seconds: float, limit: int
+    base: str,
+    cookies: httpx.Cookies | list[httpx.Cookies],
+    path: str,
+    users: int,
+    seconds: float,
+    limit: int,
 ) -> tuple[list[float], int, float, float]:
-    """Latencies of successful requests, errors, seconds taken and the generator's CPU seconds."""
+    """Latencies of successful requests, errors, seconds taken and the generator's CPU seconds.
+
+    Given several logins' cookies, user n takes login n modulo their number."""
     latencies: list[float] = []
     errors = 0
-    connections = [_Connection(base, cookies) for _ in range(users)]  # one per user, as browsers
+    logins = cookies if isinstance(cookies, list) else [cookies]
+    # One connection per user, as browsers.
+    connections = [_Connection(base, logins[n % len(logins)]) for n in range(users)]
     cpu = _own_cpu_seconds()
     started = time.perf_counter()
     deadline = started + seconds
@@ -267,6 +292,7 @@ def run(kind: str, args: argparse.Namespace) -> list[tuple[Any, ...]]:
                 build_demo(db, conversations=args.conversations)
             finally:
                 db.close()
+            usernames = _add_admins(url, args.logins)
             pages = _pages(url)
             if args.pages:
                 pages = {k: v for k, v in pages.items() if k in args.pages.split(",")}
@@ -275,7 +301,7 @@ def run(kind: str, args: argparse.Namespace) -> list[tuple[Any, ...]]:
             importer = Importer(url, directory)
             try:
                 base = f"http://127.0.0.1:{args.port}"
-                cookies = _login(base)
+                cookies = [_login(base, name) for name in usernames]
                 importer.start()
                 for users in args.users:
                     for page, path in pages.items():
@@ -332,9 +358,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--port", type=int, default=8110)
     parser.add_argument("--pages", default="", help="only these pages, comma-separated")
+    parser.add_argument("--logins", type=int, default=1, help="admin logins the users share")
     args = parser.parse_args()
     args.users = [int(u) for u in args.users.split(",")]
-    print(f"{os.cpu_count()} cores, {args.workers} server workers, {args.conversations} demo")
+    print(
+        f"{os.cpu_count()} cores, {args.workers} server workers, {args.conversations} demo,"
+        f" {args.logins} login(s)"
+    )
     print("db  users  page  requests  req/s  p50_ms  p95_ms  errors  server_cpu_ms  client_cpu_ms")
     for kind in args.db or ["sqlite", "postgresql"]:
         print("  load average before:", _load_average(), flush=True)

@@ -113,6 +113,38 @@ def test_each_session_gets_its_own_csrf_token_and_name_around_a_kept_page(client
     assert main.search(first).group(0) == main.search(second).group(0)  # type: ignore[union-attr]
 
 
+def test_logins_with_the_same_scope_share_one_render_and_each_keeps_its_own_name(
+    client_for, org, server
+) -> None:
+    # Two leads of one team are two logins with one access scope: the second is served the
+    # first one's render (one kept page, not two), with its own name and token around it.
+    db = open_database(org.url)
+    try:
+        with db.session() as s:
+            s.add(
+                User(
+                    username="lead_a2",
+                    password_hash=hash_password(PASSWORD),
+                    role="lead",
+                    team_id=org.teams["Support A"],
+                )
+            )
+            s.commit()
+    finally:
+        close_db(db)
+    path = f"/teams/{org.teams['Support A']}?weeks=8"
+    first = client_for("lead_a").get(path)
+    kept = len(_kept(server))
+    second = client_for("lead_a2").get(path)
+    assert first.status_code == second.status_code == 200
+    assert len(_kept(server)) == kept  # no render of its own
+    main = re.compile(r"<main>.*</main>", re.S)
+    assert main.search(first.text).group(0) == main.search(second.text).group(0)  # type: ignore[union-attr]
+    assert "lead_a2" in second.text and "lead_a2" not in first.text
+    # A login with another scope (a lead of another team) is refused, not served the render.
+    assert client_for("lead_b").get(path).status_code == 403
+
+
 def test_a_kept_block_cannot_hold_the_csrf_token_or_the_user(server) -> None:
     # The kept part is rendered with these as errors: a template that put the token or the
     # user's name into a dashboard's main block fails loudly instead of caching it.

@@ -5,9 +5,11 @@ far more than reading their figures, and during an import the data changes every
 without this, every request re-rendered the page, and 50 users re-rendered it 50 times at
 once. The main block of such a page is kept here, per worker process, keyed by
 
-* the viewer (role, person, team, department and login id): a hit skips the service
-  layer's access checks, so an entry must only ever be served to the viewer it was
-  rendered for, never to anyone who may see less;
+* the viewer's access scope (role, person, team and department; not the login): a hit
+  skips the service layer's access checks, so an entry must only ever be served to a
+  viewer with the scope it was rendered for, never to anyone who may see less. It is
+  rendered for the scope alone (the Viewer without its login id), so it cannot show
+  anything one login of the scope may see and another may not;
 * the path and the query string: everything the address can change on the page;
 * and it records the ``data_version`` it was rendered at (see ``service/cache.py``).
 
@@ -36,7 +38,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from fastapi.responses import Response
@@ -232,25 +234,30 @@ _NOT_KEPT = {
 
 
 async def cached_page(
-    me: Current, template: str, section: str, context: Callable[[], dict[str, Any]]
+    me: Current, template: str, section: str, context: Callable[[Current], dict[str, Any]]
 ) -> Response:
     """``template`` (a dashboard extending ``layout``) for this viewer, its main block kept.
 
-    ``context()`` asks the service layer, which checks access; it runs only when the kept
-    part is missing or too old, so everything it depends on must be in the key below.
-    A part that ``peek`` may serve is answered here on the event loop; anything that reads
-    the database or renders the part runs in the thread pool.
+    ``context(scoped)`` asks the service layer, which checks access; it runs only when the
+    kept part is missing or too old, so everything it depends on must be in the key below.
+    It gets ``me`` with the login taken out of the Viewer (``scoped``): what a dashboard
+    shows depends on the access scope (role, person, team, department), never on which
+    login asks, so every login of one scope shares one render. A part that ``peek`` may
+    serve is answered here on the event loop; anything that reads the database or renders
+    the part runs in the thread pool.
     """
     request = me.request
     cache: FreshnessCache[Kept] = request.app.state.page_cache
-    key = (request.url.path, tuple(sorted(request.query_params.multi_items())), me.viewer)
+    scope = replace(me.viewer, user_id=None)
+    scoped = Current(user=me.user, viewer=scope, session=me.session, request=request)
+    key = (request.url.path, tuple(sorted(request.query_params.multi_items())), scope)
     kept = cache.peek(key)
     if kept is None:
         kept = await run_in_threadpool(
             cache.get,
             key,
             lambda: data_version(me.session),
-            lambda: _render_main(me, template, section, context()),
+            lambda: _render_main(scoped, template, section, context(scoped)),
         )
     return page(
         request,

@@ -28,7 +28,7 @@ from servicecraft.service.policy import (
 )
 from servicecraft.web import views, voice
 from servicecraft.web.bounds import DateFilter, IdFilter, Page, PathId
-from servicecraft.web.deps import Me, MeOnLoop
+from servicecraft.web.deps import Current, Me, MeOnLoop
 from servicecraft.web.page_cache import cached_page
 from servicecraft.web.params import PeriodQuery, search_filters
 from servicecraft.web.render import page
@@ -47,7 +47,7 @@ async def organisation(me: MeOnLoop, period: PeriodQuery) -> Response:
     if not may_see_organisation(me.viewer):
         return RedirectResponse(landing_path(me.viewer), status_code=303)
 
-    def context() -> dict[str, Any]:
+    def context(me: Current) -> dict[str, Any]:
         data = dashboards.organisation_overview(me.session, me.viewer, period.weeks, period.until)
         return {
             "title": "Organisation",
@@ -68,7 +68,7 @@ async def department(
     comments: str = "low",
     only_low: bool = False,
 ) -> Response:
-    def context() -> dict[str, Any]:
+    def context(me: Current) -> dict[str, Any]:
         data = dashboards.department_detail(
             me.session, me.viewer, department_id, sort, period.weeks, period.until
         )
@@ -94,7 +94,7 @@ async def team(
     comments: str = "low",
     only_low: bool = False,
 ) -> Response:
-    def context() -> dict[str, Any]:
+    def context(me: Current) -> dict[str, Any]:
         data = dashboards.team_detail(
             me.session, me.viewer, team_id, sort, period.weeks, period.until
         )
@@ -122,7 +122,7 @@ async def person(
     comments: str = "low",
     only_low: bool = False,
 ) -> Response:
-    def context() -> dict[str, Any]:
+    def context(me: Current) -> dict[str, Any]:
         data = dashboards.person_profile(
             me.session, me.viewer, person_id, period.weeks, period.until
         )
