@@ -65,3 +65,26 @@ def test_a_connection_reused_at_once_is_not_checked_first(
         assert len(pings) == 1
     finally:
         db.close()
+
+
+def test_the_first_error_on_a_dead_connection_replaces_the_others_in_the_pool(url: str) -> None:
+    # Connections reused within PING_AFTER_IDLE are not checked: after a database restart the
+    # first request on one fails, and that error marks every older pooled connection invalid.
+    db = open_database(url)
+    try:
+        sessions = [db.session() for _ in range(3)]
+        old = {_backend(s) for s in sessions}
+        for s in sessions:
+            s.close()
+        for pid in old:
+            _terminate(pid)
+        with pytest.raises(sa.exc.OperationalError), db.session() as s:
+            _backend(s)
+        sessions = [db.session() for _ in range(3)]
+        try:
+            assert not {_backend(s) for s in sessions} & old  # all three new, none failed
+        finally:
+            for s in sessions:
+                s.close()
+    finally:
+        db.close()

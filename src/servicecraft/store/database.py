@@ -53,7 +53,8 @@ def _ping_after_idle(engine: Engine) -> None:
     (``pool_pre_ping``) hides that from requests but costs a round trip per request, a
     quarter of a cached page's on PostgreSQL. A connection reused within the second is
     almost never dead, and when one is, the error marks every older connection in the pool
-    invalid, so a restart under load fails at most a request or so per worker.
+    invalid: a restart under load fails the requests on pooled connections at that moment,
+    and the next ones get new connections.
     """
 
     @event.listens_for(engine, "checkin")
