@@ -40,6 +40,8 @@ from servicecraft.engine.learned.words import (
 
 Floats = npt.NDArray[np.float32]
 FILE = "detectors.npz"
+# Sentence probabilities closer than this count as a tie (the first such sentence is quoted).
+TIE = 1e-5
 __all__ = [
     "BUCKETS",
     "Detection",
@@ -198,7 +200,11 @@ class Detectors:
             starts = np.cumsum(counts[full]) - counts[full]
             best = np.maximum.reduceat(parts, starts, axis=1)
             at = np.arange(len(rows)) - np.repeat(starts, counts[full])
-            hit = np.where(parts == np.repeat(best, counts[full], axis=1), at, len(rows))
+            # "Equal" within TIE: one sentence twice in a message ("Thank you!") can differ in
+            # its last bits by its row in the product (BLAS kernels), and the evidence must not
+            # move with how messages were batched (in-process, a process pool, Ray).
+            near = parts >= np.repeat(best, counts[full], axis=1) - TIE
+            hit = np.where(near, at, len(rows))
             best_p[full] = best.T
             best_at[full] = np.minimum.reduceat(hit, starts, axis=1).T
         positive = np.zeros(p.shape[1], dtype=bool)
