@@ -83,7 +83,7 @@ def create_app(database_url: str, secret_key: str, *, secure_cookies: bool = Tru
     )
     app.state.db = open_database(database_url)
     app.state.templates = make_templates()
-    app.state.page_cache = FreshnessCache[Kept]()  # rendered dashboards, per viewer
+    app.state.page_cache = FreshnessCache[Kept]()  # rendered dashboards, per access scope
     app.state.signed_in = SignedInCache()  # sessions checked in the last second
     practice.scenarios_ready()  # a broken scenario file ($SERVICECRAFT_SCENARIOS) stops the start
 

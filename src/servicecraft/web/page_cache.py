@@ -1,4 +1,4 @@
-"""Rendered dashboard pages kept per viewer, re-rendered by one request at a time.
+"""Rendered dashboard pages kept per access scope, re-rendered by one request at a time.
 
 Rendering the organisation, department, team and person pages (tables, SVG charts) costs
 far more than reading their figures, and during an import the data changes every batch:

@@ -2,7 +2,7 @@
 
 Each handler asks the service layer (which applies the access policy, raising
 PermissionDenied) and hands the result to `views` to shape it for a template. The four
-dashboards do that inside `cached_page`, which keeps their rendered main block per viewer.
+dashboards do that inside `cached_page`, which keeps their rendered main block per access scope.
 Handlers are plain `def`: the database calls are blocking, so FastAPI runs them
 in its thread pool. The four dashboards are `async`: a kept page for a session this worker
 checked within the second is answered on the event loop, and `cached_page` sends only the
