@@ -82,25 +82,28 @@ class Current:
 
 
 def current(request: Request, session: DB) -> Current:
-    """The logged-in user, from what this worker remembers or else from the database."""
+    """The logged-in user, checked against the database on every request: every page but
+    the kept dashboards, so nothing is done or shown there with a session that has ended.
+    The answer is remembered for the dashboards (``current_on_loop``), and an ended session
+    is forgotten at once."""
     sid = request.session.get("sid")
     cache = signed_in(request)
-    known = cache.get(sid)
-    if known is None:
-        checked = cache.clock()
-        user = auth.session_user(session, sid)
-        if user is None:
-            request.session.pop("sid", None)
-            raise LoginRequired
-        session.expunge(user)  # remembered beyond this request: never lazy-loads
-        known = SignedIn(user, viewer_for(user), checked)
-        cache.put(str(sid), known.user, known.viewer, checked)
+    checked = cache.clock()
+    user = auth.session_user(session, sid)
+    if user is None:
+        cache.forget(sid)
+        request.session.pop("sid", None)
+        raise LoginRequired
+    session.expunge(user)  # remembered beyond this request: never lazy-loads
+    known = SignedIn(user, viewer_for(user), checked)
+    cache.put(str(sid), known.user, known.viewer, checked)
     return _current(request, session, known)
 
 
 async def current_on_loop(request: Request, session: DB) -> Current:
-    """``current`` for ``async`` handlers: a remembered session needs no query, so it is
-    answered here on the event loop; only a check of the database goes to the thread pool."""
+    """``current`` for the kept dashboards (``async`` handlers that only read): a session
+    this worker checked less than ``signed_in.RECHECK`` ago needs no query, so the request
+    is answered here on the event loop; otherwise the check goes to the thread pool."""
     known = signed_in(request).get(request.session.get("sid"))
     if known is None:
         return await run_in_threadpool(current, request, session)
@@ -114,5 +117,5 @@ def _current(request: Request, session: Session, known: SignedIn) -> Current:
 
 
 Me = Annotated[Current, Depends(current)]
-# For async handlers (the kept dashboards): no thread pool trip when the session is known.
+# For the kept dashboards only: no query and no thread pool trip when the session is known.
 MeOnLoop = Annotated[Current, Depends(current_on_loop)]

@@ -1,19 +1,19 @@
 """Who a session cookie belongs to, remembered per worker for at most a second.
 
-Every page request checks its session against the database (``auth.session_user``): on a
+Every page request checked its session against the database (``auth.session_user``): on a
 kept dashboard that check was the request's only query, and running it cost a trip through
-the thread pool besides. Remembering the answer lets a kept dashboard be answered on the
-event loop with no query and no thread at all (``page_cache.cached_page``).
+the thread pool besides. The kept dashboards (``page_cache.cached_page``, which only read)
+trust what their worker remembers, so they are answered on the event loop with no query and
+no thread at all. Every other page, and every form, still checks the database each time
+(``deps.current``), and remembers its answer here.
 
-How long a session that has ended elsewhere can still open pages:
+How long a session that has ended can still open a dashboard:
 
 * logged out, or ended by a password change or a disabled login, through this worker:
-  never, since those forget what this worker remembered (``forget``);
-* through another worker or the CLI: at most ``RECHECK`` seconds, the age after which a
-  remembered answer is asked of the database again.
-
-Nothing else is remembered: a session that has not been checked within ``RECHECK`` is
-checked again, so its expiry and a disabled login are seen within that time too.
+  never, since those forget what this worker remembered (``forget``), as does any page of
+  this worker that finds the session ended;
+* otherwise (another worker, the CLI): at most ``RECHECK`` seconds, the age after which a
+  remembered answer is asked of the database again. No other page opens for it meanwhile.
 """
 
 from __future__ import annotations
