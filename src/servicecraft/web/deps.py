@@ -96,7 +96,7 @@ def current(request: Request, session: DB) -> Current:
         raise LoginRequired
     session.expunge(user)  # remembered beyond this request: never lazy-loads
     known = SignedIn(user, viewer_for(user), checked)
-    cache.put(str(sid), known.user, known.viewer, checked)
+    cache.put(str(sid), known)
     return _current(request, session, known)
 
 

@@ -251,16 +251,15 @@ async def cached_page(
     request = me.request
     cache: FreshnessCache[Kept] = request.app.state.page_cache
     scope = replace(me.viewer, user_id=None)
-    scoped = Current(user=me.user, viewer=scope, session=me.session, request=request)
     key = (request.url.path, tuple(sorted(request.query_params.multi_items())), scope)
+
+    def render() -> Kept:
+        scoped = Current(user=me.user, viewer=scope, session=me.session, request=request)
+        return _render_main(scoped, template, section, context(scoped))
+
     kept = cache.peek(key)
     if kept is None:
-        kept = await run_in_threadpool(
-            cache.get,
-            key,
-            lambda: data_version(me.session),
-            lambda: _render_main(scoped, template, section, context(scoped)),
-        )
+        kept = await run_in_threadpool(cache.get, key, lambda: data_version(me.session), render)
     return page(
         request,
         "_cached_shell.html",

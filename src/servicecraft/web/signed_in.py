@@ -71,13 +71,13 @@ class SignedInCache:
             self._entries.move_to_end(token)
             return found
 
-    def put(self, token: str, user: User, viewer: Viewer, checked: float) -> None:
-        """Remember a check that began at ``checked`` (this cache's clock), unless a
+    def put(self, token: str, known: SignedIn) -> None:
+        """Remember a check that began at ``known.checked`` (this cache's clock), unless a
         ``forget`` ran since: that check may have seen a session the forget ended."""
         with self._lock:
-            if checked <= self._forgotten:
+            if known.checked <= self._forgotten:
                 return
-            self._entries[token] = SignedIn(user, viewer, checked)
+            self._entries[token] = known
             self._entries.move_to_end(token)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
