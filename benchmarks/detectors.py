@@ -7,10 +7,12 @@
    never tuned on). Prints dev CV accuracy and test accuracy / macro-F1, for the shipped heads
    (which are fitted on dev alone, so test describes what ships) and, in the same run, for a
    TF-IDF + logistic regression baseline on the same split.
-2. EPITOME emotional reactions (Reddit mental-health support; evaluation only, licence
-   forbids training): every (seeker post, response) pair scored as a two-message
-   conversation. AUC of what users see, the empathy *skill score*, for empathic (level 1-2)
-   against not (0); a pair where empathy is not observed scores as the lowest.
+2. EPITOME (Reddit mental-health support; evaluation only, licence forbids training): every
+   (seeker post, response) pair scored as a two-message conversation. AUC of what users see,
+   the empathy *skill score*, for replies at level 1-2 against level 0 of each mechanism
+   (the goal is set on emotional reactions; interpretations, "I understand, I've been
+   there", are what servicecraft's "acknowledges how the customer feels" is closest to);
+   a pair where empathy is not observed scores as the lowest.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -25,6 +28,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, roc_auc_score
 
 from servicecraft.engine import Engine
+from servicecraft.engine.analysis import SURE
 from servicecraft.engine.learned.detectors import Detectors, features
 from servicecraft.model import Conversation, Message
 from servicecraft.training.detectors import choose_c, design, load_examples
@@ -54,13 +58,23 @@ def examples_table() -> None:
         )
 
 
+MECHANISMS = ("emotional-reactions", "interpretations", "explorations")
+
+
 def epitome(data: Path) -> None:
-    path = data / "epitome" / "emotional-reactions.csv"
-    if not path.is_file():
+    """The empathy skill (and the detector's own probability) against each of EPITOME's three
+    mechanisms; the goal is set on emotional reactions, the others say what the skill tracks."""
+    folder = data / "epitome"
+    if not (folder / "emotional-reactions.csv").is_file():
         print("EPITOME not found: skipped")
         return
-    with path.open(encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    levels: dict[tuple[str, str], dict[str, Any]] = {}
+    for name in MECHANISMS:
+        with (folder / f"{name}.csv").open(encoding="utf-8") as handle:
+            for r in csv.DictReader(handle):
+                row = levels.setdefault((r["sp_id"], r["rp_id"]), dict(r))
+                row[name] = int(r["level"])
+    rows = [r for r in levels.values() if all(m in r for m in MECHANISMS)]
     conversations = [
         Conversation(
             f"e{k}",
@@ -68,14 +82,30 @@ def epitome(data: Path) -> None:
         )
         for k, r in enumerate(rows)
     ]
-    truth = np.array([int(r["level"]) > 0 for r in rows])
-    cards = Engine().score_many(conversations)
-    scores = np.array([c.skills["empathy"].score for c in cards], dtype=object)
+    engine = Engine()
+    cards = engine.score_many(conversations)
+    scores = [c.skills["empathy"].score for c in cards]
     observed = np.array([s is not None for s in scores])
     values = np.array([-1.0 if s is None else s for s in scores], dtype=float)
+    found = engine.detect([r["response_post"] for r in rows], "agent")
+    raw = np.array([f.get("empathy", 0.0) for f in found])
     print(
-        f"EPITOME emotional reactions, {len(rows)} pairs (evaluation only): empathy skill score "
-        f"AUC {roc_auc_score(truth, values):.3f}; observed in {observed.mean():.1%}"
+        f"EPITOME, {len(rows)} (post, reply) pairs (evaluation only); empathy observed in "
+        f"{observed.mean():.1%}; AUC of the empathy skill score / the detector's probability:"
+    )
+    level = {m: np.array([r[m] > 0 for r in rows]) for m in MECHANISMS}
+    targets = [(f"{m} > 0", level[m]) for m in MECHANISMS]
+    targets.append(
+        ("emotional reactions or interpretations", level[MECHANISMS[0]] | level[MECHANISMS[1]])
+    )
+    for label, truth in targets:
+        print(
+            f"  {label:40} share {truth.mean():5.1%}   skill {roc_auc_score(truth, values):.3f}   "
+            f"detector {roc_auc_score(truth, raw):.3f}"
+        )
+    none = ~(level[MECHANISMS[0]] | level[MECHANISMS[1]] | level[MECHANISMS[2]])
+    print(
+        f"  the detector fires (at the scorer's bar) on {np.mean(raw[none] >= SURE):.1%} of replies showing none of the three"
     )
 
 
