@@ -13,6 +13,8 @@
    (the goal is set on emotional reactions; interpretations, "I understand, I've been
    there", are what servicecraft's "acknowledges how the customer feels" is closest to);
    a pair where empathy is not observed scores as the lowest.
+3. The contrasting pairs (``tests/engine/contrast_pairs.yaml``): how many hold, dev and
+   held-out test.
 """
 
 from __future__ import annotations
@@ -109,12 +111,28 @@ def epitome(data: Path) -> None:
     )
 
 
+def pairs() -> None:
+    """How many contrasting pairs (tests/engine/contrast_pairs.yaml) hold, dev and held-out
+    test, and which miss."""
+    from tests.engine.test_contrast_pairs import PAIRS, outcome
+
+    engine = Engine()
+    for split in ("dev", "test"):
+        chosen = [p for p in PAIRS if p["split"] == split]
+        results = [(p["id"], *outcome(engine, p)) for p in chosen]
+        missed = [(pair_id, seen) for pair_id, held, seen in results if not held]
+        print(f"contrasting pairs, {split}: {len(chosen) - len(missed)} of {len(chosen)} hold")
+        for pair_id, seen in missed:
+            print(f"  missed {pair_id}: {seen}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default="../shared/data", type=Path)
     args = parser.parse_args()
     examples_table()
     epitome(args.data)
+    pairs()
 
 
 if __name__ == "__main__":
