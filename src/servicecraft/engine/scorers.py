@@ -210,7 +210,16 @@ class EmpathyScorer(CueScorer):
         return []
 
 
+CONSISTENTLY_COURTEOUS = "consistently courteous"
+
+
 class RespectScorer(CueScorer):
+    def score(self, analysis: Analysis) -> SkillScore:
+        if not self.applicable(analysis):
+            return SkillScore(self.skill, None, [])
+        evidence = self.cue_evidence(analysis) + self.checks(analysis)
+        return skill_score(analysis, self.skill, _without_redeemed(evidence))
+
     def checks(self, analysis: Analysis) -> list[Evidence]:
         found: list[Evidence] = []
         for m in analysis.by_role("agent"):
@@ -234,9 +243,22 @@ class RespectScorer(CueScorer):
             )
         elif polite and min(polite) >= 0.6:
             found.append(
-                analysis.message_evidence(agent[0].index, "+", "consistently courteous", 6.0)
+                analysis.message_evidence(agent[0].index, "+", CONSISTENTLY_COURTEOUS, 6.0)
             )
         return found
+
+
+def _without_redeemed(evidence: list[Evidence]) -> list[Evidence]:
+    """Courtesy does not redeem a put-down: a "please" in "calm down, please" is not
+    courteous, and a reply that talks down anywhere was not consistently courteous."""
+    rude = {e.message for e in evidence if e.weight < 0}
+    return [
+        e
+        for e in evidence
+        if e.weight < 0
+        or not rude
+        or (e.message not in rude and e.reason != CONSISTENTLY_COURTEOUS)
+    ]
 
 
 class OwnershipScorer(CueScorer):
@@ -373,6 +395,8 @@ class SolutionScorer(CueScorer):
                 return []  # a cue already quotes that reply
             weight = round(10.0 + 25.0 * (p - STATED), 1)
             return [analysis.message_evidence(index, "+", "states a solution", weight)]
+        if analysis.has("done"):
+            return []  # a reply says in so many words that it is done: do not contradict it
         weight = round(-5.0 - 25.0 * (STATED - p) / STATED, 1)
         return [
             analysis.message_evidence(agent[-1].index, "-", "no reply states a solution", weight)
