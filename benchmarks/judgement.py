@@ -145,7 +145,7 @@ def main() -> None:
             Review(cards[j].conversation_id, "lead", float(target[k]))
             for j, k in enumerate(fit_half)
         ]
-        result = calibrate(cards, reviews)
+        result = calibrate(cards, reviews, base_model=model)
         assert result.rubric_yaml is not None
         calibrated = OverallModel.from_dict(yaml.safe_load(result.rubric_yaml)["overall"])
         print("   ", result.explanation[:4], result.before, result.after)

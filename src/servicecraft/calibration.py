@@ -22,21 +22,33 @@ import numpy as np
 import orjson
 import yaml
 
-from servicecraft.engine.overall import (
-    CENTRE,
-    SKILL_SHARE,
-    SPREAD,
-    OverallModel,
-    feature_names,
-    features,
-)
+from servicecraft._fitting import Fit, anchored_fit, fit, one_se, spearman
+from servicecraft.engine.overall import CENTRE, SPREAD, OverallModel, feature_names, features
 from servicecraft.model import Rejection, Scorecard
+
+__all__ = [
+    "CalibrationResult",
+    "Fit",
+    "Review",
+    "anchored_fit",
+    "calibrate",
+    "fit",
+    "parse_review",
+    "read_reviews",
+    "spearman",
+    "to_judgement",
+    "to_score",
+]
 
 MIN_REVIEWED = 20  # conversations with an overall review, fewer and the fit is noise
 MIN_SKILL_PAIRS = 10  # reviewed and observed, before a skill gets an offset
 SHARES = (0.1, 0.2, 0.3)  # candidate points of overall per point of the mean observed skill
-ALPHAS = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0)
-SEED = 0
+# What calibrate did, in words (CalibrationResult.approach).
+REFITTED = "refitted from the reviews alone"
+MOVED = "the base overall, moved toward the reviews"
+RECENTRED = (
+    "the base overall, recentred and rescaled to the reviews (they did not clearly support more)"
+)
 
 
 @dataclass(frozen=True)
@@ -92,150 +104,6 @@ def read_reviews(path: Path) -> Iterator[Review | Rejection]:
                 yield Rejection(str(path), f"line {number}", str(exc))
 
 
-# ----------------------------------------------------------------------------- fitting
-
-
-@dataclass(frozen=True)
-class Fit:
-    model: OverallModel
-    alpha: float
-    predictions: np.ndarray  # cross-validated, on the judgement scale
-    n: int
-
-
-def _matrix(rows: Sequence[Mapping[str, float | None]], names: Sequence[str]) -> np.ndarray:
-    return np.array(
-        [[np.nan if r.get(n) is None else r[n] for n in names] for r in rows], dtype=float
-    ).reshape(len(rows), len(names))
-
-
-# The sign each input's weight may take: a better skill, a likelier good outcome or one touch
-# never lowers the overall; a handoff, a chaser or a hindrance never raises it. Without these,
-# a fit would learn quirks of its sample (on DCH-1, courtesy goes with deflection) that a user
-# could not trust. Inputs not named here may take either sign.
-SIGNS = {"outcome": 1.0, "skill": 1.0, "signal": 1.0, "metric.one_touch": 1.0}
-SIGNS |= {
-    f"metric.{m}": -1.0 for m in ("handoffs", "chasers", "straight_answer_late", "hindrances")
-}
-
-
-def _sign(name: str) -> float:
-    return SIGNS.get(name, SIGNS.get(name.split(".")[0], 0.0))
-
-
-def _ridge(
-    x: np.ndarray, y: np.ndarray, alpha: float, signs: np.ndarray | None = None
-) -> tuple[np.ndarray, float, np.ndarray]:
-    """Ridge on standardised columns, weights with a wrong sign dropped and the rest refitted
-    (an active set); returns weights in raw units, intercept, fill values."""
-    active = np.ones(x.shape[1], dtype=bool)
-    while True:
-        raw, b, fill = _ridge_once(x, y, alpha, active)
-        wrong = active & (signs is not None) & (raw * (signs if signs is not None else 0) < 0)
-        if not wrong.any():
-            return raw, b, fill
-        active &= ~wrong
-
-
-def _ridge_once(
-    x: np.ndarray, y: np.ndarray, alpha: float, active: np.ndarray
-) -> tuple[np.ndarray, float, np.ndarray]:
-    with np.errstate(all="ignore"):
-        fill = np.nanmean(x, axis=0) if len(x) else np.zeros(x.shape[1])
-    fill = np.where(np.isnan(fill), 0.0, fill)
-    filled = np.where(np.isnan(x), fill, x)
-    scale = filled.std(0)
-    scale[scale < 1e-9] = 1.0
-    z = (filled - fill) / scale * active
-    w = np.linalg.solve(z.T @ z + alpha * np.eye(z.shape[1]), z.T @ (y - y.mean()))
-    raw = w / scale * active
-    return raw, float(y.mean() - fill @ raw), fill
-
-
-def _predict(x: np.ndarray, raw: np.ndarray, intercept: float, fill: np.ndarray) -> np.ndarray:
-    result: np.ndarray = intercept + np.where(np.isnan(x), fill, x) @ raw
-    return result
-
-
-def _parts(n: int, folds: int, seed: int) -> list[np.ndarray]:
-    return np.array_split(np.random.default_rng(seed).permutation(n), folds)
-
-
-def _cross_predict(
-    x: np.ndarray, y: np.ndarray, folds: int, alpha: float | None, signs: np.ndarray
-) -> np.ndarray:
-    """Out-of-fold predictions; with ``alpha`` None the penalty is chosen inside each fold."""
-    parts = _parts(len(y), folds, SEED + (alpha is None))
-    pred = np.zeros(len(y))
-    for k, test in enumerate(parts):
-        train = np.concatenate([p for j, p in enumerate(parts) if j != k])
-        a = alpha if alpha is not None else _choose_alpha(x[train], y[train], folds, signs)
-        raw, b, fill = _ridge(x[train], y[train], a, signs)
-        pred[test] = _predict(x[test], raw, b, fill)
-    return pred
-
-
-def _choose_alpha(x: np.ndarray, y: np.ndarray, folds: int, signs: np.ndarray) -> float:
-    errors = [float(np.mean((_cross_predict(x, y, folds, a, signs) - y) ** 2)) for a in ALPHAS]
-    return ALPHAS[int(np.argmin(errors))]
-
-
-def fit(
-    rows: Sequence[Mapping[str, float | None]],
-    targets: Sequence[float],
-    names: Sequence[str],
-    folds: int = 5,
-    fitted_on: str = "",
-    skill_share: float = SKILL_SHARE,
-) -> Fit:
-    """Ridge of ``targets`` (the -2..2 judgement scale) on the named inputs, nested CV, with
-    the mean observed skill's fixed share (``skill_share`` points per point) taken out first.
-
-    The penalty is chosen by an inner cross-validation; ``predictions`` repeat that choice
-    inside each outer fold, so agreement measured on them is honest for unseen conversations.
-    """
-    x, y = _matrix(rows, names), np.asarray(targets, dtype=float)
-    means = _matrix(rows, ["skills.mean"])[:, 0]
-    centre = float(np.nanmean(means)) if np.isfinite(means).any() else CENTRE
-    fixed = skill_share / SPREAD * (np.where(np.isnan(means), centre, means) - centre)
-    y = y - fixed
-    keep = ~np.all(np.isnan(x), axis=0) & (np.nanstd(np.where(np.isnan(x), 0, x), axis=0) > 0)
-    x, kept = x[:, keep], [n for n, k in zip(names, keep, strict=True) if k]
-    folds = max(2, min(folds, len(y) // 5))
-    signs = np.array([_sign(n) for n in kept])
-    predictions = _cross_predict(x, y, folds, None, signs) + fixed
-    alpha = _choose_alpha(x, y, folds, signs)
-    raw, b, fill = _ridge(x, y, alpha, signs)
-    model = OverallModel(
-        intercept=b,
-        weights={n: float(w) for n, w in zip(kept, raw, strict=True) if w != 0},
-        fill={n: float(f) for n, f, w in zip(kept, fill, raw, strict=True) if w != 0}
-        | {"skills.mean": centre},
-        fitted_on=fitted_on,
-        skill_share=skill_share,
-    )
-    return Fit(model, alpha, predictions, len(y))
-
-
-def spearman(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
-    """Spearman's rho with average ranks for ties."""
-    x, y = _ranks(np.asarray(a, dtype=float)), _ranks(np.asarray(b, dtype=float))
-    if len(x) < 3 or x.std() == 0 or y.std() == 0:
-        return float("nan")
-    return float(np.corrcoef(x, y)[0, 1])
-
-
-def _ranks(values: np.ndarray) -> np.ndarray:
-    order = np.argsort(values, kind="mergesort")
-    ranks = np.empty(len(values))
-    ranks[order] = np.arange(len(values), dtype=float)
-    for v in np.unique(values):  # ties share their mean rank
-        tied = values == v
-        if tied.sum() > 1:
-            ranks[tied] = ranks[tied].mean()
-    return ranks
-
-
 def to_judgement(score: float) -> float:
     """A 0..100 review on the -2..2 scale the model is fitted on."""
     return (score - CENTRE) / SPREAD
@@ -259,6 +127,7 @@ class CalibrationResult:
     offsets: dict[str, float] = field(default_factory=dict)
     message: str | None = None
     explanation: list[str] = field(default_factory=list)
+    approach: str = ""  # which fit won: refitted, the base moved, or the base recentred
 
 
 def _agreement(predicted: Sequence[float], truth: Sequence[float]) -> dict[str, float]:
@@ -275,10 +144,14 @@ def calibrate(
     reviews: Sequence[Review],
     base_rubric: str = "default",
     name: str = "calibrated",
+    base_model: OverallModel | None = None,
 ) -> CalibrationResult:
     """Fit the overall to the reviews' mean score per conversation (and skill offsets).
 
-    ``base_rubric`` is what the new rubric extends: "default" or a rubric file's path.
+    ``base_rubric`` is what the new rubric extends: "default" or a rubric file's path;
+    ``base_model`` the overall the cards were scored with (by default that rubric's). The
+    fit is the base moved toward the reviews, or one refitted from scratch, whichever
+    cross-validates better.
     """
     by_id = {c.conversation_id: c for c in cards}
     overall: dict[str, list[float]] = defaultdict(list)
@@ -308,19 +181,10 @@ def calibrate(
     rows = [features(c.skills, c.metrics, c.outcomes, c.messages) for c in used]
     targets = [to_judgement(t) for t in truth]
     names = feature_names(list(used[0].skills))
-    # The skills' fixed share is chosen too (never below SHARE_FLOOR: better handling must
-    # still count), by the cross-validated error of each candidate's fit.
-    fits = [
-        fit(
-            rows,
-            targets,
-            names,
-            fitted_on=f"{len(reviewed)} conversations reviewed by the organisation",
-            skill_share=share,
-        )
-        for share in SHARES
-    ]
-    fitted = min(fits, key=lambda f: float(np.mean((f.predictions - np.array(targets)) ** 2)))
+    fits = _candidates(rows, targets, names, len(reviewed), base_model or _base_model(base_rubric))
+    # The simplest fit (last) unless a more flexible one is clearly better: the one-standard-
+    # error rule, as for the corrections' penalty.
+    approach, fitted = fits[one_se([(f.predictions - np.array(targets)) ** 2 for _, f in fits])]
     before = _agreement([c.score if c.score is not None else CENTRE for c in used], truth)
     after = _agreement([to_score(p) for p in fitted.predictions], truth)
     offsets = _offsets(by_id, skills)
@@ -331,7 +195,37 @@ def calibrate(
         len(reviewed),
         offsets,
         explanation=fitted.model.explain(),
+        approach=approach,
     )
+
+
+def _candidates(
+    rows: Sequence[Mapping[str, float | None]],
+    targets: Sequence[float],
+    names: Sequence[str],
+    n: int,
+    base: OverallModel | None,
+) -> list[tuple[str, Fit]]:
+    """Fits from scratch, one per skill share (never below the floor: better handling must
+    still count), then the base moved toward the reviews and the base only recentred."""
+    reviewed = f"{n} conversations reviewed by the organisation"
+    fits = [
+        (REFITTED, fit(rows, targets, names, fitted_on=reviewed, skill_share=share))
+        for share in SHARES
+    ]
+    if base is not None:
+        then = f"{base.fitted_on or 'the base rubric'}; then {reviewed}"
+        fits += [
+            (label, anchored_fit(base, rows, targets, names, fitted_on=then, corrections=more))
+            for label, more in ((MOVED, True), (RECENTRED, False))
+        ]
+    return fits
+
+
+def _base_model(base_rubric: str) -> OverallModel | None:
+    from servicecraft.engine import load_rubric
+
+    return load_rubric(None if base_rubric == "default" else base_rubric).overall
 
 
 def _offsets(

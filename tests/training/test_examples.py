@@ -133,7 +133,7 @@ def test_contrast_pairs_schema() -> None:
         assert pair["split"] in ("dev", "test"), where
         for side in ("better", "worse"):
             messages = pair[side]
-            assert 2 <= len(messages) <= 5, (where, side)
+            assert 2 <= len(messages) <= 6, (where, side)  # two handoffs take six
             assert {m["role"] for m in messages} == {"customer", "agent"}, (where, side)
             for m in messages:
                 assert set(m) == {"role", "text"}, (where, side)
@@ -163,7 +163,8 @@ def test_contrast_pairs_coverage_and_split() -> None:
     assert min(per_metric.values()) >= 4, per_metric
     assert len(pairs) >= 60
     test = sum(p["split"] == "test" for p in pairs)
-    assert 0.28 <= test / len(pairs) <= 0.38, test
+    # A third held out in the first 90, half in the 96 written blind (2026-12-03).
+    assert 0.28 <= test / len(pairs) <= 0.45, test
     # No conversation may appear twice: a pair in test must not be a copy of one in dev.
     texts = Counter(
         tuple(m["text"] for m in p[side]) for p in pairs for side in ("better", "worse")

@@ -100,7 +100,11 @@ def calibrate_command(
     cards = engine.score_many(conversations)
     base = "default" if rubric is None else str(Path(rubric).resolve())
     result = calibrate(
-        cards, reviews, base_rubric=base, name=f"calibrated from {reviews_path.name}"
+        cards,
+        reviews,
+        base_rubric=base,
+        name=f"calibrated from {reviews_path.name}",
+        base_model=engine.rubric.overall,
     )
     if result.rubric_yaml is None:
         raise InputError(result.message or "nothing to calibrate")
@@ -116,6 +120,7 @@ def calibrate_command(
         f"agreement after:  Spearman {a['spearman']:.3f}, mean absolute error {a['mae']:.1f} "
         "(cross-validated)"
     )
+    click.echo(f"overall: {result.approach}")
     for sid, offset in result.offsets.items():
         click.echo(f"offset {sid}: {offset:+.1f} points")
     click.echo(f"wrote {output}")

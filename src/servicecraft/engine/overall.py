@@ -83,6 +83,10 @@ class OverallModel:
     skill_share: float = 0.0
 
     def predict(self, row: Mapping[str, float | None]) -> float:
+        return round(min(100.0, max(0.0, CENTRE + SPREAD * self.judgement(row))), 1)
+
+    def judgement(self, row: Mapping[str, float | None]) -> float:
+        """The model's judgement on the -2..2 scale, before it becomes a 0..100 score."""
         z = self.intercept
         mean = row.get("skills.mean")
         if self.skill_share and mean is not None:
@@ -90,7 +94,7 @@ class OverallModel:
         for name, w in self.weights.items():
             value = row.get(name)
             z += w * (self.fill.get(name, 0.0) if value is None else value)
-        return round(min(100.0, max(0.0, CENTRE + SPREAD * z)), 1)
+        return z
 
     def to_dict(self) -> dict[str, Any]:
         return {
