@@ -13,7 +13,7 @@ predictions of each dev dialogue come from a model trained on the other folds). 
 - how often each skill is observed, and that every observed score quotes evidence;
 - AUC of the overall for "the helpdesk stated a solution" (a turn most annotators labelled
   HNUG*);
-- calibration: the overall refitted with ``servicecraft.calibration`` on half of test, as a
+- calibration: the overall calibrated with ``servicecraft.calibration`` on half of test, as a
   lead would with their own reviews, then judged on the other half; once to the annotators'
   mean and once to a lead who grades only "was a solution stated" (0 or 100).
 
@@ -117,6 +117,12 @@ def main() -> None:
     print(
         f"{'overall as a detector of a stated solution, AUC':44} {roc_auc_score(stated[dev], fitted.predictions):9.3f} {roc_auc_score(stated[test], test_overall):7.3f}"
     )
+    solution = np.array(
+        [-1.0 if (s := c.skills["solution"].score) is None else s for c in test_cards]
+    )
+    print(
+        f"{'the solution skill, same AUC':44} {'':9} {roc_auc_score(stated[test], solution):7.3f}"
+    )
     print(
         f"overall at 50 exactly (test): {np.mean(test_overall == 50.0):.1%}; alpha {fitted.alpha:g}"
     )
@@ -148,7 +154,10 @@ def main() -> None:
         result = calibrate(cards, reviews, base_model=model)
         assert result.rubric_yaml is not None
         calibrated = OverallModel.from_dict(yaml.safe_load(result.rubric_yaml)["overall"])
-        print("   ", result.explanation[:4], result.before, result.after)
+        print(f"    kept: {result.approach}; {result.explanation[:3]}")
+        print(
+            f"    cross-validated on the fitted half: before {result.before}, after {result.after}"
+        )
         rows = card_rows([test_cards[k] for k in eval_half])
         before = test_overall[eval_half]
         after = np.array([calibrated.predict(r) for r in rows])
