@@ -214,6 +214,8 @@ def test_calibrate_save_and_list_a_rubric_version(site, browser) -> None:  # typ
     admin.wait_for_load_state("domcontentloaded")
     outcome = admin.locator("#outcome").inner_text()
     assert "Before" in outcome and "After" in outcome and "spearman" in outcome.lower()
+    assert "reviewed conversations" in outcome and "reviews" in outcome.split("conversations")[-1]
+    assert any(kept in outcome for kept in ("refitted", "moved toward", "recentred"))
     admin.fill("#note", "fitted to our reviewers")
     shot(admin, "rubric-calibrated")
     admin.click("#outcome button[type=submit]")

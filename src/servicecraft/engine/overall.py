@@ -22,6 +22,10 @@ OUTCOMES = ("resolution", "satisfaction", "effectiveness")
 METRICS = ("handoffs", "chasers", "one_touch", "straight_answer_late", "hindrances")
 # The dialogue model's per-message judgements, at their strongest in the conversation.
 SIGNALS = ("solution_stated", "confirms_solved")
+SIGNAL_WORDS = {
+    "solution_stated": "the chance that a reply states the solution",
+    "confirms_solved": "the chance that the customer confirms it is solved",
+}
 CENTRE, SPREAD = 50.0, 25.0  # a judgement of -2..2 maps to 0..100
 # Points of overall per point of the mean observed skill, fixed rather than fitted: on DCH-1
 # the skills carry little of the annotators' judgement (courtesy there goes with deflection),
@@ -142,5 +146,5 @@ def _plain(name: str) -> str:
         "skill": f"the {what} score",
         "observed": f"{what} being observed",
         "metric": what.replace("_", " "),
-        "signal": f"the strongest reply's chance that it {what.replace('_', ' ')}",
+        "signal": SIGNAL_WORDS.get(what, f"the strongest chance of {what.replace('_', ' ')}"),
     }.get(kind, name)
