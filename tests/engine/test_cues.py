@@ -97,3 +97,35 @@ def test_critical_skill_caps_overall(engine: Engine) -> None:
     card = engine.score(rude)
     assert card.skills["respect"].score is not None and card.skills["respect"].score < 40
     assert card.score is not None and card.score <= engine.rubric.critical_cap
+
+
+def test_courtesy_words_in_a_put_down_earn_nothing(engine: Engine) -> None:
+    rude = chat("This is the third bill you've got wrong.", "Calm down, please. It's fixed.")
+    found = reasons(engine, rude, "respect")
+    assert ("-", "dismisses the customer's feelings") in found
+    assert ("+", "asks courteously") not in found  # the "please" of "calm down, please"
+    kind = chat("This is the third bill you've got wrong.", "Could you please check it now?")
+    assert ("+", "asks courteously") in reasons(engine, kind, "respect")
+
+
+def test_a_problem_put_on_a_list_is_not_done(engine: Engine) -> None:
+    deferred = chat("The screen in room 2B won't connect.", "I've added it to the list.")
+    found = reasons(engine, deferred, "solution")
+    assert ("-", "puts the problem on a list instead of solving it") in found
+    assert ("+", "confirms the problem is solved") not in found
+    fixed = chat("The screen in room 2B won't connect.", "I've just swapped the cable.")
+    assert ("+", "confirms the problem is solved") in reasons(engine, fixed, "solution")
+
+
+def test_a_reply_that_says_it_is_done_is_not_told_it_stated_no_solution() -> None:
+    """With the learned tier, the dialogue model may doubt a plain "I've just swapped it";
+    the scorecard must not say both that it is done and that no reply stated a solution."""
+    card = Engine().score(
+        chat(
+            "The screen in meeting room 2B won't connect to laptops, we've got a client in at 11",
+            "The HDMI cable in 2B is faulty. I've just swapped it for a new one, so you're good for 11.",
+        )
+    )
+    found = {e.reason for e in card.skills["solution"].evidence}
+    assert "confirms the problem is solved" in found
+    assert "no reply states a solution" not in found

@@ -75,7 +75,11 @@ class CueScorer:
         if not self.applicable(analysis):
             return SkillScore(self.skill, None, [])
         evidence = self.cue_evidence(analysis) + self.checks(analysis)
-        return skill_score(analysis, self.skill, evidence)
+        return skill_score(analysis, self.skill, self.kept(evidence))
+
+    def kept(self, evidence: list[Evidence]) -> list[Evidence]:
+        """The evidence that counts (all of it, unless a skill says otherwise)."""
+        return evidence
 
     def applicable(self, analysis: Analysis) -> bool:
         """A skill can be shown only where an agent spoke to the customer."""
@@ -214,11 +218,17 @@ CONSISTENTLY_COURTEOUS = "consistently courteous"
 
 
 class RespectScorer(CueScorer):
-    def score(self, analysis: Analysis) -> SkillScore:
-        if not self.applicable(analysis):
-            return SkillScore(self.skill, None, [])
-        evidence = self.cue_evidence(analysis) + self.checks(analysis)
-        return skill_score(analysis, self.skill, _without_redeemed(evidence))
+    def kept(self, evidence: list[Evidence]) -> list[Evidence]:
+        """Courtesy does not redeem a put-down: a "please" in "calm down, please" is not
+        courteous, and a reply that talks down anywhere was not consistently courteous."""
+        rude = {e.message for e in evidence if e.weight < 0}
+        return [
+            e
+            for e in evidence
+            if e.weight < 0
+            or not rude
+            or (e.message not in rude and e.reason != CONSISTENTLY_COURTEOUS)
+        ]
 
     def checks(self, analysis: Analysis) -> list[Evidence]:
         found: list[Evidence] = []
@@ -246,19 +256,6 @@ class RespectScorer(CueScorer):
                 analysis.message_evidence(agent[0].index, "+", CONSISTENTLY_COURTEOUS, 6.0)
             )
         return found
-
-
-def _without_redeemed(evidence: list[Evidence]) -> list[Evidence]:
-    """Courtesy does not redeem a put-down: a "please" in "calm down, please" is not
-    courteous, and a reply that talks down anywhere was not consistently courteous."""
-    rude = {e.message for e in evidence if e.weight < 0}
-    return [
-        e
-        for e in evidence
-        if e.weight < 0
-        or not rude
-        or (e.message not in rude and e.reason != CONSISTENTLY_COURTEOUS)
-    ]
 
 
 class OwnershipScorer(CueScorer):
