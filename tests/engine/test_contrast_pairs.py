@@ -54,7 +54,9 @@ def outcome(engine: Engine, pair: dict[str, Any]) -> tuple[bool, str]:
     return b is not None and (w is None or b > w), f"{skill} {b} vs {w}"
 
 
-HELD_AT_LEAST = 0.96  # of the dev pairs; measured 58 of 60 when this was written (49 before)
+# Of the dev pairs: 58 of 60 when this was written (49 before); 142 of 152 on 2026-12-03,
+# after 92 pairs written blind joined (docs/benchmarks.md#detectors lists the misses).
+HELD_AT_LEAST = 0.93
 
 
 def test_dev_pairs(engine: Engine) -> None:

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from servicecraft.engine.analysis import SURE, Analysis
+from servicecraft.engine.handoffs import unnamed_handoffs
 from servicecraft.model import Evidence, Hindrance, Metrics
 
 # Cues that count as the agent's first definitive answer: a yes, a no, or a done.
@@ -54,11 +55,8 @@ def handoff_indices(analysis: Analysis) -> list[int]:
         if previous is not None and _moved(previous, current):
             indices.append(m.index)
         previous = current
-    if not has_identity:
-        # Where a source names no one, an agent passing the customer on is a handoff: the
-        # rubric's transfer phrases, or the learned detector for other wordings.
-        indices = [m.index for m, _ in analysis.hits("transfer", "agent")]
-        indices += [m.index for m, _, _ in analysis.detected("handoff", "agent", SURE)]
+    if not has_identity:  # the words must show it (engine/handoffs.py)
+        indices = unnamed_handoffs(analysis)
     return sorted(set(indices))
 
 

@@ -1,0 +1,85 @@
+"""Handoffs where a source names no one: passings-on read from the words.
+
+A handoff is the customer moving to someone else. Without author names the words show it at two
+moments: the agent passing the customer on ("I'll put you through to billing", the rubric's
+transfer phrases or the learned detector) and the next team arriving ("Hi, billing here",
+"Sam from networks here", "Ward 12, ward clerk speaking"). One handoff often shows both, or
+announces itself twice ("I'll pass you to networks." "Okay, transferring you now."), so an
+announcement and the arrival that follows it count once; an arrival nobody announced (a
+colleague brought into the chat) counts, and so does an announcement no arrival follows (the
+transcript ends with the transfer).
+"""
+
+from __future__ import annotations
+
+import re
+
+from servicecraft.engine.analysis import SURE, Analysis
+
+# The opening of a message in which a new agent or team introduces itself: an optional
+# greeting, then "X here" / "X speaking" / "this is X" / "I'm X from Y", X a few words.
+_GREETING = r"(?:(?:hi|hello|hey|good (?:morning|afternoon|evening))\b[\s,!.-]*)?"
+_NAME = r"[a-z0-9][a-z0-9'&/-]*(?:[ ,]+[a-z0-9'&/-]+){0,5}?"
+ARRIVAL = re.compile(
+    rf"^\W*{_GREETING}(?:"
+    rf"(?:you're through to|you are through to|you've reached|you have reached) {_NAME}\b"
+    rf"|(?:i'm|i am|my name is|this is) [a-z'-]+ from (?:the )?{_NAME}\b"
+    # after a greeting only ("Hi, I'm the supervisor", "Hi, this is the billing team"):
+    # without one, "I'm the" and "this is" begin ordinary sentences
+    rf"|(?<=[\s,!.-])(?:i'm|i am) (?:the|your) {_NAME}\b"
+    rf"|(?<=[\s,!.-])this is (?:the )?{_NAME} (?:team|desk|department|line|office)\b"
+    rf"|(?P<name>{_NAME}) (?:here|speaking)\b)",
+    re.IGNORECASE,
+)
+# Openings that end in "here" without introducing anyone ("we're here to help", "still here").
+NOT_A_NAME = frozenset(
+    [
+        *("i", "i'm", "we", "we're", "you", "you're", "it", "it's", "that", "that's", "this"),
+        *("they", "he", "she", "still", "right", "just", "over", "in", "out", "back", "up"),
+    ]
+)
+
+
+def arrives(text: str) -> bool:
+    """Whether the message opens with a new agent or team introducing itself."""
+    match = ARRIVAL.match(text.replace("’", "'"))
+    if match is None:
+        return False
+    name = match.group("name")
+    return name is None or name.lower().split()[0] not in NOT_A_NAME
+
+
+def unnamed_handoffs(analysis: Analysis) -> list[int]:
+    """The messages at which the customer was passed on (the announcement, or the arrival when
+    nobody announced it)."""
+    announced = {m.index for m, _ in analysis.hits("transfer", "agent")}
+    announced |= {m.index for m, _, _ in analysis.detected("handoff", "agent", SURE)}
+    found: list[int] = []
+    pending: int | None = None  # an announcement no arrival has followed yet
+    spoke = False  # an agent has written before this message
+    for m in analysis.by_role("agent"):
+        if spoke and arrives(m.message.text):
+            found.append(pending if pending is not None else m.index)
+            pending = None
+            # The arrival's own passing-on ("Dispatch here. That's stock control's, so I'm
+            # passing you to them.") is judged on the rest of the message.
+            if m.index in announced and _passes_on_after_greeting(analysis, m.index):
+                pending = m.index
+        elif m.index in announced and pending is None:
+            pending = m.index
+        spoke = True
+    if pending is not None:
+        found.append(pending)
+    return found
+
+
+def _passes_on_after_greeting(analysis: Analysis, index: int) -> bool:
+    """Whether the arrival passes the customer on again, past its greeting: a transfer phrase,
+    or the detector's strongest sentence."""
+    m = analysis.messages[index]
+    start = ARRIVAL.match(m.message.text.replace("’", "'"))
+    after = start.end() if start is not None else 0
+    if any(hit.cue == "transfer" and m.span(hit)[0] >= after for hit in m.hits):
+        return True
+    found = analysis.detections[index].get("handoff") if analysis.detections else None
+    return found is not None and found.start >= after
