@@ -211,13 +211,19 @@ class Hit(NamedTuple):
     last: int
 
 
+# What a trie node without children or ends holds: shared, never changed. Most of a rubric's
+# nodes are leaves, or inner nodes without classes or ends, and building their empty
+# containers was most of a worker's start-up.
+_NO_WORDS: dict[str, _Node] = {}
+
+
 class _Node:
     __slots__ = ("classes", "ends", "words")
 
     def __init__(self) -> None:
-        self.words: dict[str, _Node] = {}
-        self.classes: list[tuple[str, _Node]] = []
-        self.ends: list[str] = []
+        self.words: dict[str, _Node] = _NO_WORDS
+        self.classes: tuple[tuple[str, _Node], ...] = ()
+        self.ends: tuple[str, ...] = ()
 
     def child(self, element: str) -> _Node:
         if element in _CLASSES:
@@ -225,8 +231,10 @@ class _Node:
                 if key == element:
                     return node
             node = _Node()
-            self.classes.append((element, node))
+            self.classes += ((element, node),)
             return node
+        if self.words is _NO_WORDS:
+            self.words = {}
         return self.words.setdefault(element, _Node())
 
 
@@ -250,7 +258,7 @@ class PhraseMatcher:
                 for element in seq:
                     node = node.child(element)
                 if cue not in node.ends:
-                    node.ends.append(cue)
+                    node.ends += (cue,)
 
     def match(self, words: Sequence[str]) -> list[tuple[str, int, int]]:
         """Every (cue, first token, end token) found; overlapping hits included."""
