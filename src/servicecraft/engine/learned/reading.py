@@ -11,6 +11,7 @@ reference, and what the heads are trained on: tests check that both give the sam
 
 from __future__ import annotations
 
+import re
 import threading
 import zlib
 from collections.abc import Sequence
@@ -25,7 +26,9 @@ from servicecraft.engine.learned.words import (
     BUCKETS,
     DIGIT,
     DONE,
+    DONE_TEXT,
     FUTURE,
+    FUTURE_TEXT,
     MAX_CHARS,
     NEGATIONS,
     SENTENCE,
@@ -123,8 +126,8 @@ def _read_message(batch: _Batch, head: str) -> list[tuple[int, int]]:
     aligned = whole.isascii()
     if aligned:
         whole = whole.lower()
-        future = [m.start() for m in FUTURE.finditer(whole)]
-        done = [m.start() for m in DONE.finditer(whole)]
+        future = _starts(FUTURE, FUTURE_TEXT, whole)
+        done = _starts(DONE, DONE_TEXT, whole)
     for match in SENTENCE.finditer(head):
         start, end = match.span()
         if start == end:
@@ -152,6 +155,13 @@ def _read_message(batch: _Batch, head: str) -> list[tuple[int, int]]:
     batch.message_segments.append((first_segment, len(batch.segments)))
     batch.judged.append(judged)
     return spans
+
+
+def _starts(pattern: re.Pattern[str], needed: tuple[str, ...], text: str) -> list[int]:
+    """Where ``pattern`` matches in ``text``; ``needed``: a substring of its every match."""
+    if not any(map(text.__contains__, needed)):
+        return []
+    return [m.start() for m in pattern.finditer(text)]
 
 
 def _text_rows(batch: _Batch) -> tuple[Ints, Ints]:
