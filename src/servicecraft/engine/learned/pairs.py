@@ -38,15 +38,14 @@ def shift_tables() -> U32:
 
 def continued(first: U32, second: U32, lengths: npt.NDArray[np.intp]) -> U32:
     """``crc32(bytes_j, first[j])`` for every j, given ``second[j] = crc32(bytes_j)`` and
-    ``lengths[j] = len(bytes_j)`` (at most MAX_BYTES; see ``continued_one`` for longer)."""
+    ``lengths[j] = len(bytes_j)``, at most MAX_BYTES (``pair_crcs`` hashes longer ones)."""
     tables = shift_tables()
-    n = lengths
     result: U32 = (
         second
-        ^ tables[n, 0, first & 0xFF]
-        ^ tables[n, 1, (first >> 8) & 0xFF]
-        ^ tables[n, 2, (first >> 16) & 0xFF]
-        ^ tables[n, 3, first >> 24]
+        ^ tables[lengths, 0, first & 0xFF]
+        ^ tables[lengths, 1, (first >> 8) & 0xFF]
+        ^ tables[lengths, 2, (first >> 16) & 0xFF]
+        ^ tables[lengths, 3, first >> 24]
     )
     return result
 
