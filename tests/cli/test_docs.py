@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pytest
 
-from servicecraft.cli import main
+from servicecraft.cli import _COMMAND_MODULES, main, register_all
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
 
@@ -22,11 +22,17 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
     return found
 
 
+register_all()
 COMMANDS = _commands(main)
 
 
 def test_there_are_commands() -> None:
     assert {"score", "explain"} <= {name for name, _ in COMMANDS}
+
+
+def test_every_command_is_found_by_name() -> None:
+    """The lazy group finds a command by its name only through its module's entry."""
+    assert set(main.commands) == set(_COMMAND_MODULES)
 
 
 @pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[n for n, _ in COMMANDS])

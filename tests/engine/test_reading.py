@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -11,7 +12,15 @@ import pytest
 
 from servicecraft.engine.learned.detectors import Detectors, features, sentence_spans
 from servicecraft.engine.learned.reading import Lexicon, read
-from servicecraft.engine.learned.words import MAX_CHARS, WORD, normalise
+from servicecraft.engine.learned.words import (
+    DONE,
+    DONE_TEXT,
+    FUTURE,
+    FUTURE_TEXT,
+    MAX_CHARS,
+    WORD,
+    normalise,
+)
 from servicecraft.importers import sample_path
 
 AWKWARD = [
@@ -96,3 +105,13 @@ def test_threads_sharing_a_small_lexicon_read_what_one_alone_reads(
         got = list(pool.map(lambda b: read(shared, b).dense, batches * 3))
     for k, dense in enumerate(got):
         np.testing.assert_allclose(dense, expected[k % len(batches)], atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "needed"), [(FUTURE, FUTURE_TEXT), (DONE, DONE_TEXT)], ids=["future", "done"]
+)
+def test_every_match_holds_a_needed_text(pattern: re.Pattern[str], needed: tuple[str, ...]) -> None:
+    """Messages without any of ``needed`` skip the regex: each of its phrases holds one."""
+    phrases = pattern.pattern.removeprefix(r"\b(").removesuffix(r")\b").split("|")
+    assert all(p.replace("'", "").replace(" ", "").isalpha() for p in phrases)
+    assert all(any(n in p for n in needed) for p in phrases)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -262,8 +263,12 @@ def _suppressed(
     return [h for h in hits if not any(h[0] in silenced.get(k, ()) for k in range(h[1], h[2]))]
 
 
+# Where a message's first sentence ends, for evidence about a whole message (one regex search
+# rather than a Python loop over up to 160 characters).
+_SENTENCE_END = re.compile(r"[.!?\n]")
+
+
 def _first_sentence_end(text: str, limit: int = 160) -> int:
-    for i, ch in enumerate(text[:limit]):
-        if ch in ".!?\n" and i > 0:
-            return i + 1
-    return min(len(text), limit)
+    """Just past the first stop after the first character, within ``limit`` characters."""
+    found = _SENTENCE_END.search(text, 1, limit)
+    return found.end() if found is not None else min(len(text), limit)

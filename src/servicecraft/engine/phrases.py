@@ -211,13 +211,19 @@ class Hit(NamedTuple):
     last: int
 
 
+# What a trie node without children or ends holds: shared, never changed. Most of a rubric's
+# nodes are leaves, or inner nodes without classes or ends, and building their empty
+# containers was most of a worker's start-up.
+_NO_WORDS: dict[str, _Node] = {}
+
+
 class _Node:
     __slots__ = ("classes", "ends", "words")
 
     def __init__(self) -> None:
-        self.words: dict[str, _Node] = {}
-        self.classes: list[tuple[str, _Node]] = []
-        self.ends: list[str] = []
+        self.words: dict[str, _Node] = _NO_WORDS
+        self.classes: tuple[tuple[str, _Node], ...] = ()
+        self.ends: tuple[str, ...] = ()
 
     def child(self, element: str) -> _Node:
         if element in _CLASSES:
@@ -225,8 +231,10 @@ class _Node:
                 if key == element:
                     return node
             node = _Node()
-            self.classes.append((element, node))
+            self.classes += ((element, node),)
             return node
+        if self.words is _NO_WORDS:
+            self.words = {}
         return self.words.setdefault(element, _Node())
 
 
@@ -250,7 +258,24 @@ class PhraseMatcher:
                 for element in seq:
                     node = node.child(element)
                 if cue not in node.ends:
-                    node.ends.append(cue)
+                    node.ends += (cue,)
+
+    def _candidates(self, words: Sequence[str]) -> list[int]:
+        """The tokens a phrase may start at, in order: most start none, and skipping them in
+        one comprehension costs far less than the full step of the walk for each."""
+        root = self._root.words
+        if self._root.classes or self._sentence_root.words:
+            sentence = self._sentence_root.words
+            return [
+                i
+                for i, w in enumerate(words)
+                if w in root
+                or w[0].isdigit()
+                or w in WEEKDAYS
+                or w in MONTHS
+                or (w in sentence and (i == 0 or words[i - 1] in SENTENCE_START_AFTER))
+            ]
+        return [i for i, w in enumerate(words) if w in root]
 
     def match(self, words: Sequence[str]) -> list[tuple[str, int, int]]:
         """Every (cue, first token, end token) found; overlapping hits included."""
@@ -259,7 +284,8 @@ class PhraseMatcher:
         root_words = self._root.words
         root_classes = self._root.classes
         sentence_words = self._sentence_root.words
-        for i, word in enumerate(words):
+        for i in self._candidates(words):
+            word = words[i]
             first = root_words.get(word)
             if root_classes and (word[0].isdigit() or word in WEEKDAYS or word in MONTHS):
                 stack = [(node, i + 1) for key, node in root_classes if _element_matches(key, word)]
@@ -273,20 +299,25 @@ class PhraseMatcher:
                 anchored = sentence_words.get(word)
                 if anchored is not None:
                     stack.append((anchored, i + 1))
-            if not stack:
-                continue
             while stack:
                 node, j = stack.pop()
-                if node.ends:
-                    hits.extend((cue, i, j) for cue in node.ends)
-                if j >= n:
-                    continue
-                word_j = words[j]
-                nxt = node.words.get(word_j)
-                if nxt is not None:
-                    stack.append((nxt, j + 1))
-                if node.classes:
-                    for key, child in node.classes:
-                        if key == ANY or _element_matches(key, word_j):
-                            stack.append((child, j + 1))
+                # Down a run of nodes without classes: their one child would be pushed and
+                # popped straight away, so follow it in place (same order of hits).
+                while True:
+                    if node.ends:
+                        hits.extend((cue, i, j) for cue in node.ends)
+                    if j >= n:
+                        break
+                    word_j = words[j]
+                    nxt = node.words.get(word_j)
+                    if node.classes:
+                        if nxt is not None:
+                            stack.append((nxt, j + 1))
+                        for key, child in node.classes:
+                            if key == ANY or _element_matches(key, word_j):
+                                stack.append((child, j + 1))
+                        break
+                    if nxt is None:
+                        break
+                    node, j = nxt, j + 1
         return hits

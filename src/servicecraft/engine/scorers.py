@@ -425,7 +425,7 @@ def reading_grade(text: str) -> tuple[float, int]:
     if not words:
         return 0.0, 0
     sentences = max(1, len(_STOPS.findall(text.strip() + " ")))
-    per_word = sum(syllables(w) for w in words) / len(words)
+    per_word = sum(map(syllables, words)) / len(words)
     return 0.39 * len(words) / sentences + 11.8 * per_word - 15.59, len(words)
 
 

@@ -11,20 +11,24 @@ reference, and what the heads are trained on: tests check that both give the sam
 
 from __future__ import annotations
 
+import re
 import threading
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain, pairwise
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
 
+from servicecraft.engine.learned.pairs import pair_crcs
 from servicecraft.engine.learned.words import (
     BUCKETS,
     DIGIT,
     DONE,
+    DONE_TEXT,
     FUTURE,
+    FUTURE_TEXT,
     MAX_CHARS,
     NEGATIONS,
     SENTENCE,
@@ -95,14 +99,12 @@ def read(lexicon: Lexicon, texts: Sequence[str]) -> Reading:
     # The word table is shared by the threads of a process (web requests) and may start
     # again inside ids(): from the ids to the last lookup, one reading at a time.
     with lexicon.lock:
-        listed = lexicon.ids(batch.words)
+        ids = np.array(lexicon.ids(batch.words), dtype=np.intp)
         # Per segment: its words' vector sum and flags, then per text (a whole message sums
         # its segments; a sentence is one segment).
-        per_segment = _segment_columns(
-            lexicon, np.array(listed, dtype=np.intp), segments, batch.regex
-        )
+        per_segment = _segment_columns(lexicon, ids, segments, batch.regex)
         rows, first = _text_rows(batch)
-        bucket_text, bucket, counts = _buckets(batch, lexicon, listed, segments, rows)
+        bucket_text, bucket, counts = _buckets(batch, lexicon, ids, segments, rows)
     message_sums = _message_sums(per_segment, batch.message_segments)
     whole = rows[:, 1] < 0
     values = (
@@ -124,8 +126,8 @@ def _read_message(batch: _Batch, head: str) -> list[tuple[int, int]]:
     aligned = whole.isascii()
     if aligned:
         whole = whole.lower()
-        future = [m.start() for m in FUTURE.finditer(whole)]
-        done = [m.start() for m in DONE.finditer(whole)]
+        future = _starts(FUTURE, FUTURE_TEXT, whole)
+        done = _starts(DONE, DONE_TEXT, whole)
     for match in SENTENCE.finditer(head):
         start, end = match.span()
         if start == end:
@@ -155,6 +157,13 @@ def _read_message(batch: _Batch, head: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _starts(pattern: re.Pattern[str], needed: tuple[str, ...], text: str) -> list[int]:
+    """Where ``pattern`` matches in ``text``; ``needed``: a substring of its every match."""
+    if not any(map(text.__contains__, needed)):
+        return []
+    return [m.start() for m in pattern.finditer(text)]
+
+
 def _text_rows(batch: _Batch) -> tuple[Ints, Ints]:
     """(message, segment or -1 for the whole message) of every text; each message's first row."""
     rows = [(k, seg) for k, judged in enumerate(batch.judged) for seg in judged]
@@ -182,8 +191,11 @@ class Lexicon:
         self._index: dict[str, int] = {}
         self.lock = threading.Lock()
         self.columns = np.zeros((0, 0), dtype=np.float32)
-        self.crcs: list[int] = []
+        self.crcs = np.zeros(0, dtype=np.uint32)
+        # b" " + the word, for word pairs: its bytes, their CRC-32 and their length.
         self.encoded: list[bytes] = []
+        self.spaced = np.zeros(0, dtype=np.uint32)
+        self.lengths = np.zeros(0, dtype=np.intp)
 
     def __len__(self) -> int:
         return len(self._index)
@@ -203,16 +215,19 @@ class Lexicon:
 
     def _add(self, words: list[str]) -> None:
         if not self._index:
-            dims = self.embedder.dimensions + _FLAGS
-            self.columns = np.zeros((dims, max(self.CAPACITY, len(words))), dtype=np.float32)
-            self.crcs, self.encoded = [], []
-        at = len(self._index)
+            dims, size = self.embedder.dimensions + _FLAGS, max(self.CAPACITY, len(words))
+            self.columns = np.zeros((dims, size), dtype=np.float32)
+            self.crcs, self.spaced = np.zeros((2, size), dtype=np.uint32)
+            self.lengths = np.zeros(size, dtype=np.intp)
+            self.encoded = []
+        at, end = len(self._index), len(self._index) + len(words)
         self._index.update((w, at + k) for k, w in enumerate(words))
-        for word in words:
-            value, encoded = crc(word)
-            self.crcs.append(value)
-            self.encoded.append(encoded)
-        self.columns[:, at : at + len(words)] = _word_columns(self.embedder, words)
+        found = [crc(word) for word in words]
+        self.encoded += [encoded for _, encoded in found]
+        self.crcs[at:end] = [value for value, _ in found]
+        self.spaced[at:end] = [zlib.crc32(encoded) for encoded in self.encoded[at:end]]
+        self.lengths[at:end] = [len(encoded) for encoded in self.encoded[at:end]]
+        self.columns[:, at:end] = _word_columns(self.embedder, words)
 
 
 def _word_columns(embedder: StaticEmbedder, words: list[str]) -> Floats:
@@ -281,15 +296,14 @@ def _dense(values: npt.NDArray[np.float32], dims: int) -> Floats:
 
 
 def _buckets(
-    batch: _Batch, lexicon: Lexicon, ids: list[int], segments: npt.NDArray[np.intp], rows: Ints
+    batch: _Batch, lexicon: Lexicon, ids: Ints, segments: npt.NDArray[np.intp], rows: Ints
 ) -> tuple[Ints, Ints, Ints]:
     """Each text's distinct buckets of its words and of its word pairs inside it."""
     mask = BUCKETS - 1
-    crcs, encoded = lexicon.crcs, lexicon.encoded
-    word_bucket = np.array([crcs[i] for i in ids], dtype=np.int64) & mask
+    word_bucket = lexicon.crcs[ids].astype(np.int64) & mask
     # Pair (i, i + 1) of the batch, for i inside one message: its CRC continues word i's.
-    pair_crc = [zlib.crc32(encoded[b], crcs[a]) for a, b in pairwise(ids)]
-    pair_bucket = np.array([*pair_crc, 0], dtype=np.int64) & mask
+    pair_crc = pair_crcs(lexicon.crcs, lexicon.spaced, lexicon.lengths, lexicon.encoded, ids)
+    pair_bucket = np.append(pair_crc, 0) & mask
     messages = np.array(batch.message_segments, dtype=np.intp).reshape(-1, 2)
     word_lo = np.zeros(len(messages), dtype=np.intp)
     word_hi = np.zeros(len(messages), dtype=np.intp)
