@@ -53,10 +53,13 @@ def engine_for(spec: EngineSpec) -> Engine:
     engine = _ENGINES.get(spec)
     if engine is None:
         engine = _ENGINES[spec] = spec.build()
-        # The engine's hundreds of thousands of objects (the rubric's phrase tries, the
-        # models) live as long as the process: left to the collector, each of its full
-        # passes walked them all again (7% of a worker's time); frozen, they are skipped.
-        gc.freeze()
+        if len(_ENGINES) == 1:
+            # The engine's hundreds of thousands of objects (the rubric's phrase tries, the
+            # models) live as long as the process: left to the collector, each of its full
+            # passes walked them all again (7% of a worker's time); frozen, they are skipped.
+            # Once per process: in a long-lived one (the app) a freeze also keeps whatever
+            # else was alive then, so it must not repeat with every new rubric version.
+            gc.freeze()
     return engine
 
 
