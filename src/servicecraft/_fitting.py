@@ -176,13 +176,15 @@ def anchored_fit(
         n: b * base.weights.get(n, 0.0) + float(d) for n, d in zip(names, delta, strict=True)
     }
     weights |= {n: b * w for n, w in base.weights.items() if n not in weights}
-    weights = {n: w for n, w in weights.items() if w * _sign(n) >= 0 and w != 0}
     used = dict(zip(names, (float(f) for f in fill), strict=True))
+    fills = {n: base.fill.get(n, used.get(n, 0.0)) for n in weights}
+    # A weight of the wrong sign is dropped, its effect at the fill value kept in the intercept.
+    kept = {n: w for n, w in weights.items() if w * _sign(n) >= 0 and w != 0}
+    dropped = sum(w * fills[n] for n, w in weights.items() if n not in kept)
     model = OverallModel(
-        intercept=a + b * base.intercept - float(delta @ fill),
-        weights=weights,
-        fill={n: base.fill.get(n, used.get(n, 0.0)) for n in weights}
-        | {"skills.mean": base.fill.get("skills.mean", CENTRE)},
+        intercept=a + b * base.intercept - float(delta @ fill) + dropped,
+        weights=kept,
+        fill={n: fills[n] for n in kept} | {"skills.mean": base.fill.get("skills.mean", CENTRE)},
         fitted_on=fitted_on,
         skill_share=b * base.skill_share,
     )
