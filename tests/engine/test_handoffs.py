@@ -85,3 +85,17 @@ def test_an_announced_transfer_at_the_end_still_counts(engine: Engine) -> None:
 
 def test_a_greeting_in_the_first_reply_is_not_a_handoff(engine: Engine) -> None:
     assert handoffs(engine, "Hello?", "Hi, billing here. How can I help?") == 0
+
+
+def test_an_internal_note_is_neither_an_arrival_nor_a_first_reply(engine: Engine) -> None:
+    from servicecraft.model import Conversation, Message
+
+    conversation = Conversation(
+        "c1",
+        [
+            Message("customer", "My bill is wrong."),
+            Message("agent", "Billing here, picking this up.", public=False),
+            Message("agent", "Hi, billing here. I've corrected it."),
+        ],
+    )
+    assert engine.score(conversation).metrics.handoffs == 0

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from servicecraft.engine.analysis import SURE, Analysis
+from servicecraft.engine.analysis import SURE, Analysis, MessageAnalysis
 
 # The opening of a message in which a new agent or team introduces itself: an optional
 # greeting, then "X here" / "X speaking" / "this is X" / "I'm X from Y", X a few words.
@@ -42,11 +42,18 @@ NOT_A_NAME = frozenset(
 
 def arrives(text: str) -> bool:
     """Whether the message opens with a new agent or team introducing itself."""
-    match = ARRIVAL.match(text.replace("’", "'"))
+    return _greeting_end(text) is not None
+
+
+def _greeting_end(text: str) -> int | None:
+    """Where a new agent's or team's introduction at the start of ``text`` ends; None if none."""
+    match = ARRIVAL.match(text.replace("’", "'"))  # one character for one: offsets hold
     if match is None:
-        return False
+        return None
     name = match.group("name")
-    return name is None or name.lower().split()[0] not in NOT_A_NAME
+    if name is not None and name.lower().split()[0] in NOT_A_NAME:
+        return None
+    return match.end()
 
 
 def unnamed_handoffs(analysis: Analysis) -> list[int]:
@@ -56,14 +63,17 @@ def unnamed_handoffs(analysis: Analysis) -> list[int]:
     announced |= {m.index for m, _, _ in analysis.detected("handoff", "agent", SURE)}
     found: list[int] = []
     pending: int | None = None  # an announcement no arrival has followed yet
-    spoke = False  # an agent has written before this message
+    spoke = False  # an agent has written to the customer before this message
     for m in analysis.by_role("agent"):
-        if spoke and arrives(m.message.text):
+        if not m.scored:  # an internal note passes no one on
+            continue
+        greeting = _greeting_end(m.message.text) if spoke else None
+        if greeting is not None:
             found.append(pending if pending is not None else m.index)
             pending = None
             # The arrival's own passing-on ("Dispatch here. That's stock control's, so I'm
             # passing you to them.") is judged on the rest of the message.
-            if m.index in announced and _passes_on_after_greeting(analysis, m.index):
+            if m.index in announced and _passes_on_after(analysis, m, greeting):
                 pending = m.index
         elif m.index in announced and pending is None:
             pending = m.index
@@ -73,13 +83,10 @@ def unnamed_handoffs(analysis: Analysis) -> list[int]:
     return found
 
 
-def _passes_on_after_greeting(analysis: Analysis, index: int) -> bool:
-    """Whether the arrival passes the customer on again, past its greeting: a transfer phrase,
-    or the detector's strongest sentence."""
-    m = analysis.messages[index]
-    start = ARRIVAL.match(m.message.text.replace("’", "'"))
-    after = start.end() if start is not None else 0
+def _passes_on_after(analysis: Analysis, m: MessageAnalysis, after: int) -> bool:
+    """Whether the message passes the customer on past character ``after`` (its greeting): a
+    transfer phrase, or the detector's strongest sentence."""
     if any(hit.cue == "transfer" and m.span(hit)[0] >= after for hit in m.hits):
         return True
-    found = analysis.detections[index].get("handoff") if analysis.detections else None
+    found = analysis.detections[m.index].get("handoff") if analysis.detections else None
     return found is not None and found.start >= after
