@@ -99,3 +99,46 @@ def test_an_internal_note_is_neither_an_arrival_nor_a_first_reply(engine: Engine
         ],
     )
     assert engine.score(conversation).metrics.handoffs == 0
+
+
+def test_a_team_greeting_by_the_announced_name_arrives_and_sends_on_again(engine: Engine) -> None:
+    n = handoffs(
+        engine,
+        "I need my March scan results sent to my new GP.",
+        ("agent", "I'll transfer you to outpatient appointments."),
+        (
+            "agent",
+            "Hi, outpatient appointments. We don't send results, so I'm putting you through to medical records.",
+        ),
+        ("agent", "Medical records here. I've sent them to your new GP today."),
+    )
+    assert n == 2
+
+
+def test_an_announcement_repeated_without_a_place_is_one_handoff(engine: Engine) -> None:
+    n = handoffs(
+        engine,
+        "I need a parking permit for Elm Road.",
+        ("agent", "Permits are done by our parking team, I'll pass you over to them."),
+        ("agent", "Transferring you now."),
+    )
+    assert n == 1
+
+
+def test_another_team_calling_the_customer_back_is_a_handoff(engine: Engine) -> None:
+    assert (
+        handoffs(
+            engine,
+            "I've been charged £89 by a gym I cancelled in January.",
+            ("agent", "I've noted the details, and our disputes team will call you tomorrow."),
+        )
+        == 1
+    )
+    assert (
+        handoffs(
+            engine,
+            "I've been charged £89 by a gym I cancelled in January.",
+            ("agent", "I've raised a dispute for the £89 myself, and I'll call you tomorrow."),
+        )
+        == 0
+    )
