@@ -1,7 +1,10 @@
-"""The hand-written labelled examples stay well-formed: schema, splits, balance, no duplicates.
+"""The labelled examples stay well-formed: schema, splits, balance, no duplicates.
 
 The examples train and test per-message detectors (`servicecraft.training`); `split: test` is
-held out and never tuned on, so a text may appear only once per detector, in one split.
+held out and never tuned on, so a text may appear only once per detector, in one split. Beside
+the hand-written files, a subfolder holds real messages labelled for the project
+(`examples/dch1/`: DCH-1 helpdesk replies from the dialogues the judgement benchmark trains on,
+never its held-out ones), as they come: not balanced, but split the same way.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ DETECTORS: dict[str, tuple[str, set[int], int]] = {
 # Detectors that judge a reply against the customer's message before it.
 NEEDS_CONTEXT = {"empathy", "straight_answer"}
 FILES = sorted(EXAMPLES.glob("*.yaml"))
+REAL = sorted(EXAMPLES.glob("*/*.yaml"))
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -98,6 +102,31 @@ def test_counts_balance_and_splits(path: Path) -> None:
 
 def test_every_detector_has_examples() -> None:
     assert {p.stem for p in FILES} == set(DETECTORS)
+
+
+def test_real_messages_exist() -> None:
+    assert {p.parent.name for p in REAL} == {"dch1"}
+
+
+@pytest.mark.parametrize("path", REAL, ids=[f"{p.parent.name}-{p.stem}" for p in REAL])
+def test_real_messages_schema_and_split(path: Path) -> None:
+    data = _load(path)
+    written = _load(EXAMPLES / path.name)
+    assert set(data) == {"detector", "role", "labels", "source", "examples"}
+    assert "CC BY 4.0" in data["source"]
+    for key in ("detector", "role", "labels"):
+        assert data[key] == written[key], key
+    labels = set(data["labels"])
+    seen = {_key(e["text"]) for e in written["examples"]}
+    for i, example in enumerate(data["examples"]):
+        where = f"{path} example {i}"
+        assert set(example) <= {"text", "context", "label", "split"}, where
+        assert isinstance(example["text"], str) and 1 <= len(example["text"].split()) <= 120, where
+        assert example["label"] in labels and example["split"] in ("dev", "test"), where
+        assert _key(example["text"]) not in seen, where  # once per detector, in one split
+        seen.add(_key(example["text"]))
+    test = sum(e["split"] == "test" for e in data["examples"])
+    assert 0.18 <= test / len(data["examples"]) <= 0.32, test
 
 
 # --- contrasting pairs (tests/engine/contrast_pairs.yaml) ----------------------------------

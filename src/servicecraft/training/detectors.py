@@ -42,9 +42,18 @@ class Examples:
     texts: list[str]
     y: np.ndarray
     split: list[str]
+    source: list[str]  # "written" for the project, or the folder of real messages ("dch1")
 
-    def rows(self, split: str) -> np.ndarray:
-        return np.array([k for k, s in enumerate(self.split) if s == split], dtype=np.intp)
+    def rows(self, split: str, source: str | None = None) -> np.ndarray:
+        """Indices of the split's examples (of one source, if given)."""
+        return np.array(
+            [
+                k
+                for k, (s, o) in enumerate(zip(self.split, self.source, strict=True))
+                if s == split and source in (None, o)
+            ],
+            dtype=np.intp,
+        )
 
 
 def examples_dir() -> Path:
@@ -52,18 +61,28 @@ def examples_dir() -> Path:
 
 
 def load_examples(folder: Path | None = None) -> list[Examples]:
+    """Each detector's examples: its hand-written file (``examples/<detector>.yaml``) and, where
+    a subfolder holds a file of the same name, real messages labelled for the project
+    (``examples/dch1/<detector>.yaml``: DCH-1 helpdesk replies, CC BY 4.0), in that order."""
     found = []
-    for path in sorted((folder or examples_dir()).glob("*.yaml")):
+    root = folder or examples_dir()
+    for path in sorted(root.glob("*.yaml")):
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        items = raw["examples"]
+        items = [(e, "written") for e in raw["examples"]]
+        for extra in sorted(root.glob(f"*/{path.name}")):
+            more = yaml.safe_load(extra.read_text(encoding="utf-8"))
+            if more["detector"] != raw["detector"] or more["labels"] != raw["labels"]:
+                raise ValueError(f"{extra}: detector and labels must match {path.name}")
+            items += [(e, extra.parent.name) for e in more["examples"]]
         found.append(
             Examples(
                 detector=str(raw["detector"]),
                 role=str(raw.get("role", "agent")),
                 labels=tuple(sorted(int(k) for k in raw["labels"])),
-                texts=[str(e["text"]) for e in items],
-                y=np.array([int(e["label"]) for e in items]),
-                split=[str(e.get("split", "dev")) for e in items],
+                texts=[str(e["text"]) for e, _ in items],
+                y=np.array([int(e["label"]) for e, _ in items]),
+                split=[str(e.get("split", "dev")) for e, _ in items],
+                source=[source for _, source in items],
             )
         )
     return found
@@ -79,7 +98,7 @@ def design(x: Features) -> sp.csr_matrix:
 
 
 def fit_head(x: sp.csr_matrix, y: np.ndarray, c: float) -> LogisticRegression:
-    return LogisticRegression(C=c, max_iter=3000).fit(x, y)
+    return LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
 
 
 def choose_c(x: sp.csr_matrix, y: np.ndarray, folds: int = 3) -> tuple[float, float]:
