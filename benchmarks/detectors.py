@@ -15,6 +15,10 @@
    a pair where empathy is not observed scores as the lowest.
 3. The contrasting pairs (``tests/engine/contrast_pairs.yaml``): how many hold, dev and
    held-out test.
+4. What the scorers read, on the held-out rows of each source: per detector label, the
+   message-level detection (the whole message or its strongest sentence) against the labels:
+   AUC, how often it fires at the scorer's bar beside how often the label is true, and the
+   precision and recall there. Real replies (``examples/dch1``) show what written ones hide.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score, roc_auc_score
 
 from servicecraft.engine import Engine
-from servicecraft.engine.analysis import SURE
+from servicecraft.engine.analysis import SURE, SURER
 from servicecraft.engine.learned.detectors import Detectors, features
 from servicecraft.model import Conversation, Message
 from servicecraft.training.detectors import choose_c, design, load_examples
@@ -143,11 +147,37 @@ def pairs() -> None:
             print(f"  missed {pair_id}: {seen}")
 
 
+def at_the_bar() -> None:
+    detectors = Detectors.load()
+    print("held-out rows, message-level detection at the scorer's bar")
+    print(
+        f"{'label':18} {'source':8} {'n':>4} {'AUC':>6} {'fires':>6} {'true':>6} {'precision':>9} {'recall':>7}"
+    )
+    for ex in load_examples():
+        for source in sorted(set(ex.source)):
+            rows = ex.rows("test", source)
+            found = detectors.detect([(ex.role, ex.texts[k]) for k in rows])
+            for key, label in ((ex.detector, 1), (ex.detector + "-", -1)):
+                if label not in ex.labels:
+                    continue
+                truth = ex.y[rows] == label
+                p = np.array([f[key].probability if key in f else 0.0 for f in found])
+                fires = p >= max(SURE, SURER.get(key, SURE))
+                auc = roc_auc_score(truth, p) if 0 < truth.sum() < len(truth) else float("nan")
+                precision = truth[fires].mean() if fires.any() else float("nan")
+                recall = fires[truth].mean() if truth.any() else float("nan")
+                print(
+                    f"{key:18} {source:8} {len(rows):4} {auc:6.3f} {fires.mean():6.1%} {truth.mean():6.1%} "
+                    f"{precision:9.2f} {recall:7.2f}"
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default="../shared/data", type=Path)
     args = parser.parse_args()
     examples_table()
+    at_the_bar()
     epitome(args.data)
     pairs()
 
