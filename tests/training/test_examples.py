@@ -123,6 +123,8 @@ def test_real_messages_schema_and_split(path: Path) -> None:
         assert set(example) <= {"text", "context", "label", "split"}, where
         assert isinstance(example["text"], str) and 1 <= len(example["text"].split()) <= 120, where
         assert example["label"] in labels and example["split"] in ("dev", "test"), where
+        if path.stem in NEEDS_CONTEXT:
+            assert isinstance(example.get("context"), str) and example["context"].strip(), where
         assert _key(example["text"]) not in seen, where  # once per detector, in one split
         seen.add(_key(example["text"]))
     test = sum(e["split"] == "test" for e in data["examples"])
