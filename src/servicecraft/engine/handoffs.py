@@ -54,7 +54,10 @@ NOT_A_PLACE = frozenset(
         *("will", "can", "should", "just", "right", "away", "for", "with", "in", "one", "moment"),
     ]
 )
-_NAMED = re.compile(rf"^\W*{_GREETING}(?P<name>[a-z0-9][^.,!?\n]{{0,60}})[.,!?\n]", re.IGNORECASE)
+# A greeting that names a team and nothing more: "Hi, outpatient appointments."
+_NAMED = re.compile(
+    rf"^\W*{_GREETING}(?P<name>[a-z0-9][^.,!?\n]{{0,60}})(?:[.,!?\n]|$)", re.IGNORECASE
+)
 
 
 def place_words(text: str) -> frozenset[str]:

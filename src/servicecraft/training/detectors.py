@@ -1,7 +1,8 @@
 """Train the per-sentence detectors (see ``servicecraft.engine.learned.detectors``).
 
-The labelled examples are written for this project (``training/examples/*.yaml``, under the
-project's licence): whole agent or customer messages, each labelled -1/0/1 or 0/1, with a
+The labelled examples are whole agent or customer messages, each labelled -1/0/1 or 0/1: written
+for this project (``training/examples/*.yaml``, under the project's licence) and real helpdesk
+replies labelled for it (``training/examples/dch1/*.yaml``, DCH-1, CC BY 4.0). Each has a
 ``split``: ``dev`` trains and chooses the penalty by cross-validation, ``test`` is held out
 and only ever reported (``benchmarks.detectors``). The shipped heads are fitted on ``dev``
 alone, so the held-out figures describe what ships.
@@ -98,6 +99,9 @@ def design(x: Features) -> sp.csr_matrix:
 
 
 def fit_head(x: sp.csr_matrix, y: np.ndarray, c: float) -> LogisticRegression:
+    # Classes weigh evenly: real replies are mostly "none of these", and without the weights
+    # their share would lower every head's probabilities, so the scorers' fixed bars (SURE)
+    # would stop meaning what they meant on the balanced written examples.
     return LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
 
 
