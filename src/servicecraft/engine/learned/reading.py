@@ -30,6 +30,7 @@ from servicecraft.engine.learned.words import (
     FUTURE,
     FUTURE_TEXT,
     MAX_CHARS,
+    MIN_SENTENCE_WORDS,
     NEGATIONS,
     SENTENCE,
     WORD,
@@ -120,39 +121,55 @@ def _read_message(batch: _Batch, head: str) -> list[tuple[int, int]]:
     first_segment = len(batch.segments)
     spans: list[tuple[int, int]] = []
     judged: list[int] = [-1]
+    segments, regex, all_words = batch.segments, batch.regex, batch.words
     # ASCII text lowers in place, so the whole message is normalised and searched once and
-    # each segment is a slice of it; other text is normalised segment by segment.
+    # each segment is a slice of it; other text is normalised segment by segment. Lowering
+    # and the apostrophe keep every sentence end where it was, so the segments (which tile
+    # the text: each match starts where the last ended, the one empty match is at the end)
+    # are found as strings, their words in one map, and their offsets by adding lengths.
     whole = head.replace("’", "'")
     aligned = whole.isascii()
     if aligned:
         whole = whole.lower()
         future = _starts(FUTURE, FUTURE_TEXT, whole)
         done = _starts(DONE, DONE_TEXT, whole)
-    for match in SENTENCE.finditer(head):
-        start, end = match.span()
+        pieces = SENTENCE.findall(whole)
+        per_piece = list(map(WORD.findall, pieces))
+    else:
+        pieces, per_piece = SENTENCE.findall(head), []
+    end = 0
+    for k, piece in enumerate(pieces):
+        start, end = end, end + len(piece)
         if start == end:
             continue
         if aligned:
-            words = WORD.findall(whole, start, end)
+            words = per_piece[k]
             flags = (
-                any(start <= k < end for k in future) if future else False,
-                any(start <= k < end for k in done) if done else False,
+                any(start <= at < end for at in future) if future else False,
+                any(start <= at < end for at in done) if done else False,
             )
         else:
-            lowered = normalise(head[start:end])
+            lowered = normalise(piece)
             words = WORD.findall(lowered)
             flags = (bool(FUTURE.search(lowered)), bool(DONE.search(lowered)))
-        batch.segments.append((len(batch.words), len(batch.words) + len(words)))
-        batch.regex.append(flags)
-        batch.words.extend(words)
-        s, e = stripped(head, start, end)
-        if e > s and long_enough(head, s, e):
+        segments.append((len(all_words), len(all_words) + len(words)))
+        regex.append(flags)
+        all_words.extend(words)
+        # The piece without the whitespace at either end (str.strip's whitespace is
+        # str.isspace's, as in words.stripped); lowering moves no whitespace.
+        lead = len(piece) - len(piece.lstrip())
+        if lead == len(piece):
+            continue
+        s, e = start + lead, end - (len(piece) - len(piece.rstrip()))
+        # Upper case only splits words further in the original (a capital is a word of its
+        # own to WORD), so enough lowered words settle long_enough without it.
+        if (aligned and len(words) >= MIN_SENTENCE_WORDS) or long_enough(head, s, e):
             spans.append((s, e))
-            judged.append(len(batch.segments) - 1)
+            judged.append(len(segments) - 1)
     if not spans and head.strip():  # no sentence long enough: the whole stripped text
         spans.append(stripped(head, 0, len(head)))
         judged.append(-1)
-    batch.message_segments.append((first_segment, len(batch.segments)))
+    batch.message_segments.append((first_segment, len(segments)))
     batch.judged.append(judged)
     return spans
 
