@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from servicecraft.engine.learned.detectors import Detectors, features, sentence_spans
-from servicecraft.engine.learned.reading import Lexicon, read
+from servicecraft.engine.learned.reading import _PHRASES, Lexicon, _starts, read
 from servicecraft.engine.learned.words import (
     DONE,
     DONE_TEXT,
@@ -115,3 +115,23 @@ def test_every_match_holds_a_needed_text(pattern: re.Pattern[str], needed: tuple
     phrases = pattern.pattern.removeprefix(r"\b(").removesuffix(r")\b").split("|")
     assert all(p.replace("'", "").replace(" ", "").isalpha() for p in phrases)
     assert all(any(n in p for n in needed) for p in phrases)
+
+
+@pytest.mark.parametrize("pattern", [FUTURE, DONE], ids=["future", "done"])
+def test_phrase_starts_are_the_regex_starts(pattern: re.Pattern[str], texts: list[str]) -> None:
+    """The phrases found with str.find start where finditer's matches do."""
+    phrases = _PHRASES[pattern]
+    # No phrase may begin at a word boundary inside another's match (finditer would skip it).
+    for a in phrases:
+        for k in range(1, len(a)):
+            if not a[k - 1].isalnum():
+                assert not any(a[k : k + len(b)] == b[: len(a) - k] for b in phrases)
+    tricky = [
+        "i'll i will we'll we will let me i'm going to i am going to i can i've we have",
+        "hi will, we'llx i'llow _i can i_can 3i can i can3 i can. i cann't let me.",
+        "i will i will!i will\ni'll?i've we've we'ver i have i haven't",
+    ]
+    lowered = [normalise(t) for t in [*texts, *tricky]]
+    for text in (t for t in lowered if t.isascii()):
+        needed = FUTURE_TEXT if pattern is FUTURE else DONE_TEXT
+        assert _starts(pattern, needed, text) == [m.start() for m in pattern.finditer(text)]
