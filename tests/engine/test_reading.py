@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from servicecraft.engine.learned.detectors import Detectors, features, sentence_spans
+from servicecraft.engine.learned.features import _TOKEN, tokens
 from servicecraft.engine.learned.reading import _PHRASES, Lexicon, _starts, read
 from servicecraft.engine.learned.words import (
     DONE,
@@ -135,3 +136,10 @@ def test_phrase_starts_are_the_regex_starts(pattern: re.Pattern[str], texts: lis
     for text in (t for t in lowered if t.isascii()):
         needed = FUTURE_TEXT if pattern is FUTURE else DONE_TEXT
         assert _starts(pattern, needed, text) == [m.start() for m in pattern.finditer(text)]
+
+
+def test_ascii_tokens_are_the_unicode_tokens(texts: list[str]) -> None:
+    """The learned features' ASCII fast path splits words exactly as the Unicode regex does."""
+    tricky = ["A_b c'd'e don't", "I’m ok!? snake_case 3'4 _'_", "KELVIN \u212a sign", "Ça va"]
+    for text in [*texts, *tricky]:
+        assert tokens(text) == _TOKEN.findall(text.lower().replace("’", "'"))
