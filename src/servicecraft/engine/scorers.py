@@ -122,10 +122,14 @@ class CueScorer:
         detected = analysis.detected(name, role, SURE)
         if not detected:  # the usual case: no need to gather what the cues quote
             return found
-        quoted = {(e.message, e.start) for e in self.cue_evidence(analysis)}
+        # Where the cues' quotes start, by message: each sentence is checked against its own
+        # message's quotes only, not every quote of the conversation.
+        quoted: dict[int, list[int]] = {}
+        for e in self.cue_evidence(analysis):
+            quoted.setdefault(e.message, []).append(e.start)
         sign = "-" if weight < 0 else "+"
         for n, (m, p, d) in enumerate(detected[: len(REPEAT_FACTORS)]):
-            if any(i == m.index and d.start <= s < d.end for i, s in quoted):
+            if any(d.start <= s < d.end for s in quoted.get(m.index, ())):
                 continue
             strength = 0.5 + 0.5 * (p - SURE) / (1 - SURE)
             found.append(
