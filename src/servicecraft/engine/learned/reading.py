@@ -146,22 +146,30 @@ def _read_message(batch: _Batch, head: str) -> list[tuple[int, int]]:
         if aligned:
             words = per_piece[k]
             flags = (
-                any(start <= at < end for at in future) if future else False,
-                any(start <= at < end for at in done) if done else False,
+                (
+                    any(start <= at < end for at in future) if future else False,
+                    any(start <= at < end for at in done) if done else False,
+                )
+                if future or done
+                else _NO_FLAGS
             )
         else:
             lowered = normalise(piece)
             words = WORD.findall(lowered)
             flags = (bool(FUTURE.search(lowered)), bool(DONE.search(lowered)))
-        segments.append((len(all_words), len(all_words) + len(words)))
+        first_word = len(all_words)
+        segments.append((first_word, first_word + len(words)))
         regex.append(flags)
         all_words.extend(words)
         # The piece without the whitespace at either end (str.strip's whitespace is
-        # str.isspace's, as in words.stripped); lowering moves no whitespace.
+        # str.isspace's, as in words.stripped); lowering moves no whitespace. Most pieces
+        # end with their stop, so the right end is rarely stripped.
         lead = len(piece) - len(piece.lstrip())
         if lead == len(piece):
             continue
-        s, e = start + lead, end - (len(piece) - len(piece.rstrip()))
+        s, e = start + lead, end
+        if piece[-1].isspace():
+            e -= len(piece) - len(piece.rstrip())
         # Upper case only splits words further in the original (a capital is a word of its
         # own to WORD), so enough lowered words settle long_enough without it.
         if (aligned and len(words) >= MIN_SENTENCE_WORDS) or long_enough(head, s, e):
@@ -173,6 +181,9 @@ def _read_message(batch: _Batch, head: str) -> list[tuple[int, int]]:
     batch.message_segments.append((first_segment, len(segments)))
     batch.judged.append(judged)
     return spans
+
+
+_NO_FLAGS = (False, False)
 
 
 def _starts(pattern: re.Pattern[str], needed: tuple[str, ...], text: str) -> list[int]:
