@@ -54,6 +54,19 @@ def _window(
         yield wait(pending.popleft())
 
 
+# NumPy's BLAS starts a thread per core in every process for its matrix products. The workers
+# already keep every core busy, and a batch's products are small: the extra threads cost more
+# CPU than they save (they wait for work by spinning) and take it from the other workers.
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def one_blas_thread() -> None:
+    """One BLAS thread in this worker, unless the user chose otherwise. BLAS reads these when
+    NumPy loads, so this runs first in each worker (nothing here or before imports NumPy)."""
+    for name in BLAS_THREADS:
+        os.environ.setdefault(name, "1")
+
+
 class ProcessExecutor:
     """A pool of worker processes on this machine."""
 
@@ -61,7 +74,9 @@ class ProcessExecutor:
         self.workers = workers or os.cpu_count() or 1
         self._in_flight = self.workers * in_flight_per_worker
         # spawn: workers start clean, whatever threads or state the parent has.
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"))
+        self._pool = ProcessPoolExecutor(
+            self.workers, mp_context=get_context("spawn"), initializer=one_blas_thread
+        )
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         def wait(future: Future[R]) -> R:

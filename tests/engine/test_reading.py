@@ -11,7 +11,8 @@ import orjson
 import pytest
 
 from servicecraft.engine.learned.detectors import Detectors, features, sentence_spans
-from servicecraft.engine.learned.reading import Lexicon, read
+from servicecraft.engine.learned.features import _TOKEN, tokens
+from servicecraft.engine.learned.reading import _PHRASES, Lexicon, _starts, read
 from servicecraft.engine.learned.words import (
     DONE,
     DONE_TEXT,
@@ -115,3 +116,30 @@ def test_every_match_holds_a_needed_text(pattern: re.Pattern[str], needed: tuple
     phrases = pattern.pattern.removeprefix(r"\b(").removesuffix(r")\b").split("|")
     assert all(p.replace("'", "").replace(" ", "").isalpha() for p in phrases)
     assert all(any(n in p for n in needed) for p in phrases)
+
+
+@pytest.mark.parametrize("pattern", [FUTURE, DONE], ids=["future", "done"])
+def test_phrase_starts_are_the_regex_starts(pattern: re.Pattern[str], texts: list[str]) -> None:
+    """The phrases found with str.find start where finditer's matches do."""
+    phrases = _PHRASES[pattern]
+    # No phrase may begin at a word boundary inside another's match (finditer would skip it).
+    for a in phrases:
+        for k in range(1, len(a)):
+            if not a[k - 1].isalnum():
+                assert not any(a[k : k + len(b)] == b[: len(a) - k] for b in phrases)
+    tricky = [
+        "i'll i will we'll we will let me i'm going to i am going to i can i've we have",
+        "hi will, we'llx i'llow _i can i_can 3i can i can3 i can. i cann't let me.",
+        "i will i will!i will\ni'll?i've we've we'ver i have i haven't",
+    ]
+    lowered = [normalise(t) for t in [*texts, *tricky]]
+    for text in (t for t in lowered if t.isascii()):
+        needed = FUTURE_TEXT if pattern is FUTURE else DONE_TEXT
+        assert _starts(pattern, needed, text) == [m.start() for m in pattern.finditer(text)]
+
+
+def test_ascii_tokens_are_the_unicode_tokens(texts: list[str]) -> None:
+    """The learned features' ASCII fast path splits words exactly as the Unicode regex does."""
+    tricky = ["A_b c'd'e don't", "I’m ok!? snake_case 3'4 _'_", "KELVIN \u212a sign", "Ça va"]
+    for text in [*texts, *tricky]:
+        assert tokens(text) == _TOKEN.findall(text.lower().replace("’", "'"))

@@ -228,6 +228,11 @@ def _resolve(
     suppressors = [h for h in resolved if cues[h[0]].suppresses]
     if suppressors:
         resolved = _suppressed(resolved, suppressors, rubric)
+    if len({h[0] for h in resolved}) == len(resolved):
+        # No cue twice (most messages): nothing to drop, and one stable sort by position
+        # orders the hits as the two sorts below do (ties keep their order in both).
+        resolved.sort(key=lambda h: (h[1], h[2]))
+        return resolved
     # Longest first, so that a shorter overlapping hit of the same cue is dropped.
     resolved.sort(key=lambda h: (h[1] - h[2], h[1]))
     taken: set[tuple[str, int]] = set()  # (cue, token) covered by a kept hit of that cue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from typing import cast
 
 from servicecraft.engine.analysis import SURE, Analysis
 from servicecraft.engine.handoffs import unnamed_handoffs
@@ -43,6 +44,15 @@ def handoff_indices(analysis: Analysis) -> list[int]:
     Known authors and departments decide; where a source carries neither (e.g. DCH-1),
     an agent saying they transfer the customer counts instead.
     """
+    # The metrics, two scorers and the message rows all ask: worked out once per analysis
+    # (after the detectors, which the engine sets before any of them asks), a copy each.
+    found = analysis.memo.get("handoffs")
+    if found is None:
+        found = analysis.memo["handoffs"] = _handoff_indices(analysis)
+    return list(cast("list[int]", found))
+
+
+def _handoff_indices(analysis: Analysis) -> list[int]:
     indices: list[int] = []
     previous: tuple[str | None, str | None] | None = None
     has_identity = False
@@ -77,6 +87,13 @@ def first_straight_answer(analysis: Analysis) -> int | None:
     The rubric's cues find the usual wordings; the learned detector finds the rest ("your
     plan can't include roaming" is a no without any of the words a phrase list expects).
     """
+    memo = analysis.memo
+    if "straight_answer" not in memo:  # asked three times per conversation: found once
+        memo["straight_answer"] = _first_straight_answer(analysis)
+    return memo["straight_answer"]  # type: ignore[return-value]
+
+
+def _first_straight_answer(analysis: Analysis) -> int | None:
     detected = {m.index for m, _, _ in analysis.detected("straight_answer", "agent", SURE)}
     for m in analysis.messages:
         if m.message.role != "agent" or not m.scored:
@@ -113,6 +130,13 @@ def _before_straight_answer(analysis: Analysis) -> int | None:
 
 def chaser_indices(analysis: Analysis) -> list[int]:
     """Customer messages chasing an answer, by their words or by a long silence."""
+    found = analysis.memo.get("chasers")
+    if found is None:  # asked three times per conversation: found once, a copy each
+        found = analysis.memo["chasers"] = _chaser_indices(analysis)
+    return list(cast("list[int]", found))
+
+
+def _chaser_indices(analysis: Analysis) -> list[int]:
     chasers: list[int] = []
     last_customer_at = None
     replied = True

@@ -248,8 +248,10 @@ class PhraseMatcher:
     def __init__(self) -> None:
         self._root = _Node()
         self._sentence_root = _Node()  # phrases anchored with ^
+        self._starters: tuple[frozenset[str], frozenset[str]] | None = None  # see _candidates
 
     def add(self, cue: str, phrases: Iterable[str]) -> None:
+        self._starters = None
         for phrase in phrases:
             for seq in expand(phrase):
                 node = self._root
@@ -265,14 +267,17 @@ class PhraseMatcher:
         one comprehension costs far less than the full step of the walk for each."""
         root = self._root.words
         if self._root.classes or self._sentence_root.words:
-            sentence = self._sentence_root.words
+            if self._starters is None:
+                # One set look-up for most tokens rather than three: the words that may start
+                # a phrase anywhere, and those that only start one at a sentence's start.
+                starters = frozenset(root) | WEEKDAYS | MONTHS
+                self._starters = starters, frozenset(self._sentence_root.words) - starters
+            starters, sentence = self._starters
             return [
                 i
                 for i, w in enumerate(words)
-                if w in root
+                if w in starters
                 or w[0].isdigit()
-                or w in WEEKDAYS
-                or w in MONTHS
                 or (w in sentence and (i == 0 or words[i - 1] in SENTENCE_START_AFTER))
             ]
         return [i for i, w in enumerate(words) if w in root]

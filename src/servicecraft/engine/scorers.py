@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from servicecraft.engine.analysis import SURE, Analysis, MessageAnalysis
 from servicecraft.engine.metrics import (
@@ -92,9 +92,9 @@ class CueScorer:
         """The rubric's cues that affect this skill, as evidence (a fresh list each call)."""
         key = "cues:" + self.skill
         cached = analysis.memo.get(key)
-        if not isinstance(cached, list):
-            cached = analysis.memo[key] = self._cue_evidence(analysis)
-        return [e for e in cached if isinstance(e, Evidence)]
+        if cached is None:  # asked about twice per skill: kept as a tuple, copied out
+            cached = analysis.memo[key] = tuple(self._cue_evidence(analysis))
+        return list(cast("tuple[Evidence, ...]", cached))
 
     def _cue_evidence(self, analysis: Analysis) -> list[Evidence]:
         cues = analysis.rubric.cues
@@ -119,10 +119,17 @@ class CueScorer:
         three, the repeats counting less as cues do.
         """
         found: list[Evidence] = []
-        quoted = {(e.message, e.start) for e in self.cue_evidence(analysis)}
+        detected = analysis.detected(name, role, SURE)
+        if not detected:  # the usual case: no need to gather what the cues quote
+            return found
+        # Where the cues' quotes start, by message: each sentence is checked against its own
+        # message's quotes only, not every quote of the conversation.
+        quoted: dict[int, list[int]] = {}
+        for e in self.cue_evidence(analysis):
+            quoted.setdefault(e.message, []).append(e.start)
         sign = "-" if weight < 0 else "+"
-        for n, (m, p, d) in enumerate(analysis.detected(name, role, SURE)[: len(REPEAT_FACTORS)]):
-            if any(i == m.index and d.start <= s < d.end for i, s in quoted):
+        for n, (m, p, d) in enumerate(detected[: len(REPEAT_FACTORS)]):
+            if any(d.start <= s < d.end for s in quoted.get(m.index, ())):
                 continue
             strength = 0.5 + 0.5 * (p - SURE) / (1 - SURE)
             found.append(

@@ -228,11 +228,17 @@ class Detectors:
             found = made.get((role, u))
             if found is None:
                 spans, value, sentence = reading.spans[u], values[u], strongest[u]
+                # tuple.__new__ directly: the named tuple's own __new__ is a Python call,
+                # and a batch makes tens of thousands of these.
                 found = made[(role, u)] = {
-                    key: Detection(value[c], *spans[sentence[c]]) for key, c in per_role[role]
+                    key: _new(Detection, (value[c], *spans[sentence[c]]))
+                    for key, c in per_role[role]
                 }
             out.append(found)
         return out
+
+
+_new = tuple.__new__
 
 
 def _ranges(starts: npt.NDArray[np.intp], counts: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:

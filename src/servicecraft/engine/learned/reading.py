@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +31,7 @@ from servicecraft.engine.learned.words import (
     FUTURE,
     FUTURE_TEXT,
     MAX_CHARS,
+    MIN_SENTENCE_WORDS,
     NEGATIONS,
     SENTENCE,
     WORD,
@@ -95,7 +97,7 @@ def read(lexicon: Lexicon, texts: Sequence[str]) -> Reading:
     """Read the messages; see ``Reading``."""
     batch = _Batch()
     spans = [_read_message(batch, text[:MAX_CHARS]) for text in texts]
-    segments = np.array(batch.segments, dtype=np.intp).reshape(-1, 2)
+    segments = _pairs(batch.segments, np.intp)
     # The word table is shared by the threads of a process (web requests) and may start
     # again inside ids(): from the ids to the last lookup, one reading at a time.
     with lexicon.lock:
@@ -120,55 +122,124 @@ def _read_message(batch: _Batch, head: str) -> list[tuple[int, int]]:
     first_segment = len(batch.segments)
     spans: list[tuple[int, int]] = []
     judged: list[int] = [-1]
+    segments, regex, all_words = batch.segments, batch.regex, batch.words
     # ASCII text lowers in place, so the whole message is normalised and searched once and
-    # each segment is a slice of it; other text is normalised segment by segment.
+    # each segment is a slice of it; other text is normalised segment by segment. Lowering
+    # and the apostrophe keep every sentence end where it was, so the segments (which tile
+    # the text: each match starts where the last ended, the one empty match is at the end)
+    # are found as strings, their words in one map, and their offsets by adding lengths.
     whole = head.replace("’", "'")
     aligned = whole.isascii()
     if aligned:
         whole = whole.lower()
         future = _starts(FUTURE, FUTURE_TEXT, whole)
         done = _starts(DONE, DONE_TEXT, whole)
-    for match in SENTENCE.finditer(head):
-        start, end = match.span()
+        pieces = SENTENCE.findall(whole)
+        per_piece = list(map(WORD.findall, pieces))
+    else:
+        pieces, per_piece = SENTENCE.findall(head), []
+    end = 0
+    for k, piece in enumerate(pieces):
+        start, end = end, end + len(piece)
         if start == end:
             continue
         if aligned:
-            words = WORD.findall(whole, start, end)
+            words = per_piece[k]
             flags = (
-                any(start <= k < end for k in future) if future else False,
-                any(start <= k < end for k in done) if done else False,
+                (
+                    any(start <= at < end for at in future) if future else False,
+                    any(start <= at < end for at in done) if done else False,
+                )
+                if future or done
+                else _NO_FLAGS
             )
         else:
-            lowered = normalise(head[start:end])
+            lowered = normalise(piece)
             words = WORD.findall(lowered)
             flags = (bool(FUTURE.search(lowered)), bool(DONE.search(lowered)))
-        batch.segments.append((len(batch.words), len(batch.words) + len(words)))
-        batch.regex.append(flags)
-        batch.words.extend(words)
-        s, e = stripped(head, start, end)
-        if e > s and long_enough(head, s, e):
+        first_word = len(all_words)
+        segments.append((first_word, first_word + len(words)))
+        regex.append(flags)
+        all_words.extend(words)
+        # The piece without the whitespace at either end (str.strip's whitespace is
+        # str.isspace's, as in words.stripped); lowering moves no whitespace. Most pieces
+        # end with their stop, so the right end is rarely stripped.
+        lead = len(piece) - len(piece.lstrip())
+        if lead == len(piece):
+            continue
+        s, e = start + lead, end
+        if piece[-1].isspace():
+            e -= len(piece) - len(piece.rstrip())
+        # Upper case only splits words further in the original (a capital is a word of its
+        # own to WORD), so enough lowered words settle long_enough without it.
+        if (aligned and len(words) >= MIN_SENTENCE_WORDS) or long_enough(head, s, e):
             spans.append((s, e))
-            judged.append(len(batch.segments) - 1)
+            judged.append(len(segments) - 1)
     if not spans and head.strip():  # no sentence long enough: the whole stripped text
         spans.append(stripped(head, 0, len(head)))
         judged.append(-1)
-    batch.message_segments.append((first_segment, len(batch.segments)))
+    batch.message_segments.append((first_segment, len(segments)))
     batch.judged.append(judged)
     return spans
 
 
+_NO_FLAGS = (False, False)
+
+
 def _starts(pattern: re.Pattern[str], needed: tuple[str, ...], text: str) -> list[int]:
-    """Where ``pattern`` matches in ``text``; ``needed``: a substring of its every match."""
+    """Where ``pattern`` matches in ``text`` (ASCII); ``needed``: a substring of its every match."""
     if not any(map(text.__contains__, needed)):
         return []
-    return [m.start() for m in pattern.finditer(text)]
+    # The regex tries every position of the text; finding each of its phrases with str.find
+    # and checking the word boundaries costs a fraction. Same starts: no phrase begins at a
+    # word boundary inside another (tests/engine/test_reading.py), so finditer skips none.
+    found: list[int] = []
+    size = len(text)
+    for phrase in _PHRASES[pattern]:
+        at = text.find(phrase)
+        while at >= 0:
+            end = at + len(phrase)
+            if (at == 0 or not _word_char(text[at - 1])) and (
+                end == size or not _word_char(text[end])
+            ):
+                found.append(at)
+            at = text.find(phrase, at + 1)
+    found.sort()
+    return found
+
+
+def _phrases(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    r"""The phrases of a ``\b(a|b c|...)\b`` pattern, each starting and ending with a letter."""
+    phrases = pattern.pattern.removeprefix(r"\b(").removesuffix(r")\b").split("|")
+    if not all(p[:1].isalpha() and p[-1:].isalpha() and p.isascii() for p in phrases):
+        raise ValueError(f"{pattern.pattern!r} is not a plain list of phrases")
+    return tuple(phrases)
+
+
+_PHRASES = {FUTURE: _phrases(FUTURE), DONE: _phrases(DONE)}
+
+
+def _word_char(c: str) -> bool:
+    """``\\w`` for an ASCII character: what \\b looks at on either side."""
+    return c.isalnum() or c == "_"
 
 
 def _text_rows(batch: _Batch) -> tuple[Ints, Ints]:
     """(message, segment or -1 for the whole message) of every text; each message's first row."""
-    rows = [(k, seg) for k, judged in enumerate(batch.judged) for seg in judged]
-    first = np.cumsum([0] + [len(j) for j in batch.judged[:-1]]).astype(np.intp)
-    return np.array(rows, dtype=np.intp).reshape(-1, 2), first
+    lengths = np.fromiter(map(len, batch.judged), np.intp, len(batch.judged))
+    rows = np.empty((int(lengths.sum()), 2), dtype=np.intp)
+    rows[:, 0] = np.repeat(np.arange(len(lengths)), lengths)
+    rows[:, 1] = np.fromiter(chain.from_iterable(batch.judged), np.intp, len(rows))
+    first = np.concatenate([[0], np.cumsum(lengths[:-1])]).astype(np.intp)
+    return rows, first
+
+
+def _pairs(
+    items: list[tuple[int, int]] | list[tuple[bool, bool]], dtype: npt.DTypeLike
+) -> npt.NDArray[Any]:
+    """``np.array(items, dtype).reshape(-1, 2)`` of pairs, without NumPy inspecting each tuple
+    (several times faster for the thousands of segments of a batch)."""
+    return np.fromiter(chain.from_iterable(items), dtype, 2 * len(items)).reshape(-1, 2)
 
 
 # Columns of a segment's summary: the vector sum, then counts of negations, "?", digits, "!",
@@ -259,14 +330,14 @@ def _segment_columns(
     if len(full):
         columns = np.take(lexicon.columns, ids, axis=1)
         out[full, :dims] = _segment_sums(columns, segments[full, 0]).T
-    out[:, dims : dims + 2] = np.array(regex, dtype=np.float32).reshape(-1, 2)
+    out[:, dims : dims + 2] = _pairs(regex, np.float32)
     out[:, -1] = lengths
     return out
 
 
 def _message_sums(per_segment: npt.NDArray[np.float32], ranges: list[tuple[int, int]]) -> Floats:
     """Per message, the sum of its segments' columns (the FUTURE and DONE flags: their max)."""
-    bounds = np.array(ranges, dtype=np.intp).reshape(-1, 2)
+    bounds = _pairs(ranges, np.intp)
     out = np.zeros((len(bounds), per_segment.shape[1]), dtype=np.float32)
     full = np.flatnonzero(bounds[:, 1] > bounds[:, 0])
     if len(full):
@@ -304,7 +375,7 @@ def _buckets(
     # Pair (i, i + 1) of the batch, for i inside one message: its CRC continues word i's.
     pair_crc = pair_crcs(lexicon.crcs, lexicon.spaced, lexicon.lengths, lexicon.encoded, ids)
     pair_bucket = np.append(pair_crc, 0) & mask
-    messages = np.array(batch.message_segments, dtype=np.intp).reshape(-1, 2)
+    messages = _pairs(batch.message_segments, np.intp)
     word_lo = np.zeros(len(messages), dtype=np.intp)
     word_hi = np.zeros(len(messages), dtype=np.intp)
     full = messages[:, 1] > messages[:, 0]
