@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 from servicecraft.importers import read_conversations, sample_path
 from servicecraft.model import Conversation
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_build_script():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "build_sample", ROOT / "scripts" / "build_sample.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.scripts import load_script
 
 
 def sample() -> list[Conversation]:
@@ -31,7 +19,7 @@ def sample() -> list[Conversation]:
 def test_handwritten_part_is_in_step_with_its_yaml_source() -> None:
     lines = Path(sample_path()).read_text(encoding="utf-8").splitlines()
     bundled = [json.loads(line) for line in lines if line.startswith('{"id": "craft-')]
-    assert bundled == load_build_script().handcrafted_records()
+    assert bundled == load_script("build_sample").handcrafted_records()
 
 
 def test_sample_covers_every_channel_department_and_survey_field() -> None:

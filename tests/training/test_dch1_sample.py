@@ -7,12 +7,13 @@ benchmark's held-out dialogues).
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data"
@@ -23,19 +24,9 @@ needs_data = pytest.mark.skipif(
 )
 
 
-def _script() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "sample_dch1_replies", ROOT / "scripts" / "sample_dch1_replies.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @needs_data
 def test_every_labelled_reply_is_drawn_in_its_split() -> None:
-    replies = _script().replies(DATA)
+    replies = load_script("sample_dch1_replies").replies(DATA)
     assert len(replies) == 480
     drawn: dict[str, list[dict[str, Any]]] = {}  # stock replies recur across dialogues
     for r in replies:
@@ -56,7 +47,6 @@ def test_every_labelled_reply_is_drawn_in_its_split() -> None:
 def test_no_reply_comes_from_the_judgement_benchmarks_held_out_dialogues() -> None:
     from benchmarks.judgement import split
 
-    module = _script()
-    replies = module.replies(DATA)
+    replies = load_script("sample_dch1_replies").replies(DATA)
     _, held_out = split(1248)
     assert not {int(r["dialogue"]) for r in replies} & set(held_out.tolist())
