@@ -47,7 +47,13 @@ NEGATORS = frozenset(
 # the labelled examples: for evidence, precision matters more than recall).
 SURE = 0.6
 # Detectors that fire on plain replies more often out of their training domain need more.
-SURER = {"handoff": 0.8, "proactivity": 0.8, "ownership": 0.7, "solution": 0.8}
+# Re-chosen on 2026-12-03, once the heads learned from real replies, on cross-validated dev
+# rows of both sources (`python -m benchmarks.detectors --bars`): ownership's precision is the
+# same at 0.6 as at 0.7 on real and written replies and its recall higher, so it needs no more;
+# proactivity keeps a precision of 0.83 or more on both at 0.7 (0.58 on real replies at 0.6);
+# handoff still needs 0.8 (0.38 precision on real replies at 0.6); solution has no real
+# replies labelled to check it against, so it keeps its bar.
+SURER = {"handoff": 0.8, "proactivity": 0.7, "solution": 0.8}
 # How many tokens before a cue a negation may stand ("I will *not* personally look into").
 NEGATION_WINDOW = 4
 
