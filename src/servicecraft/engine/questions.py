@@ -1,0 +1,78 @@
+"""What a customer's question asks for (an amount, a time), and whether a reply gives one.
+
+The straight-answer detector reads a reply on its own, so a plain statement of fact reads as an
+answer whatever was asked: "Prices are set by the council each year." to "How much is a
+replacement bin?". Two kinds of question have an answer of a form that can be checked: "how
+much", "how many" (an amount: a number, a price, "free") and "when", "how long" (a time: a date,
+a day, a number of days). A reply to one of them counts as its straight answer only if it gives
+that form; any other question leaves the detector's judgement as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Kind = Literal["amount", "time"]
+
+# A question starts its sentence or follows "and", "but" or "or" ("how much is it and when can
+# you come"), perhaps after a word or two and a comma ("Sure, but how much ..."), a word of
+# transition ("ok so how much ...") or inside an indirect request ("can you tell me when ...").
+_OPENING = (
+    r"(?:^|(?<=[.!?\n])\s*|\b(?:and|but|or)\s+)"
+    r"(?:[a-z']+(?: [a-z']+)?,\s*)*"
+    r"(?:(?:ok|okay|so|and|but|also|then|hi|hello|right|sorry|please)\b[\s,]*)*"
+    r"(?:(?:can|could) you (?:please )?(?:tell me|let me know|confirm)\s+"
+    r"|(?:do|does) (?:anyone|you) know\s+"
+    r"|i(?:'d| would)? (?:like|want|need) to know\s+"
+    r"|i(?:'m| am)? (?:just )?wondering\s+)?"
+)
+# "When I log in it crashes" is not a question: a "when" or "how much" asks only in a sentence
+# that ends with "?" or when a verb follows it as in a question ("when will", "how much is").
+_VERBS = "will|would|can|could|do|does|did|is|are|was|were|should|shall|might|must"
+_ASKED = rf"(?=[^.!?\n]*\?|\s+(?:{_VERBS})\b|'s\b)"
+_PRICE = "cost|price|fee|fees|charge|total|balance|rate"
+_ASKS: dict[Kind, re.Pattern[str]] = {
+    "amount": re.compile(
+        rf"{_OPENING}(?:how (?:much|many)\b{_ASKED}"
+        rf"|what(?:'s| is| are| will be| would be) the (?:{_PRICE})\b"
+        r"|what (?:does|will|would) (?:it|that|this) cost\b)",
+        re.IGNORECASE | re.MULTILINE,
+    ),
+    "time": re.compile(
+        rf"{_OPENING}(?:when|what time|what date|which day|how (?:long|soon)|by when)\b{_ASKED}",
+        re.IGNORECASE | re.MULTILINE,
+    ),
+}
+# A word every question of _ASKS holds.
+_WORDS = ("how", "when", "what", "which")
+_NUMBERS = (
+    r"zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
+    r"|forty|fifty|hundred|thousand|half|dozen|couple"
+)
+_GIVES: dict[Kind, re.Pattern[str]] = {
+    "amount": re.compile(
+        rf"\d|[£$€¥]|\b(?:{_NUMBERS}|free|no charge|nothing|none)\b", re.IGNORECASE
+    ),
+    "time": re.compile(
+        rf"\d|\b(?:{_NUMBERS}|today|tonight|tomorrow|yesterday|now|immediately|right away"
+        r"|already|morning|afternoon|evening|noon|midday|midnight|weekend|weeks?|months?|years?"
+        r"|days?|hours?|minutes?|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+        r"|january|february|march|april|may|june|july|august|september|october|november"
+        r"|december)\b",
+        re.IGNORECASE,
+    ),
+}
+
+
+def asks(text: str) -> frozenset[Kind]:
+    """The kinds of answer a customer's message asks for (empty: none that can be checked)."""
+    lowered = text.lower()
+    if not any(map(lowered.__contains__, _WORDS)):  # most messages: no search at all
+        return frozenset()
+    return frozenset(kind for kind, pattern in _ASKS.items() if pattern.search(text))
+
+
+def gives(kinds: frozenset[Kind], text: str) -> bool:
+    """Whether a reply gives an answer of one of ``kinds`` (True when nothing is asked)."""
+    return not kinds or any(_GIVES[kind].search(text) for kind in kinds)
