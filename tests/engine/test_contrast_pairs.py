@@ -57,8 +57,9 @@ def outcome(engine: Engine, pair: dict[str, Any]) -> tuple[bool, str]:
 # Of the dev pairs: 58 of 60 when this was written (49 before); 142 of 152 on 2026-12-03,
 # after 92 pairs written blind joined (docs/benchmarks.md#detectors lists the misses); 146 of
 # 152 once handoffs read where an announcement sends the customer and the detectors learned
-# from real helpdesk replies.
-HELD_AT_LEAST = 0.95
+# from real helpdesk replies; 148 of 152 once the bars were chosen again on the dev rows read out
+# of fold and a straight answer to "how much" or "when" had to give an amount or a time.
+HELD_AT_LEAST = 0.97
 
 
 def test_dev_pairs(engine: Engine) -> None:

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from servicecraft.engine.learned.codes import CodeTable
 from servicecraft.engine.learned.features import (
     MAX_INDEX,
     MAX_REMAINING,
@@ -94,7 +95,8 @@ class LearnedSignals:
     Every message is tokenised once; its tokens become ids in one vocabulary (the union of
     the two models' words), and all the sums the linear models need are vectorised over the
     ids of a whole conversation: word weights by array lookup, word pairs and triples by
-    binary search over their integer codes, per-message totals by ``np.add.reduceat``.
+    a hash table of their integer codes (``codes.CodeTable``), per-message totals by
+    ``np.add.reduceat``.
     """
 
     def __init__(self, politeness: dict[str, Any], outcomes: dict[str, Any]) -> None:
@@ -109,12 +111,8 @@ class LearnedSignals:
         self._polite_bias = float(politeness["bias"][0])
         self._words: Floats = np.zeros(size + 1)
         self._words[: len(polite_tokens)] = politeness["words"]
-        self._pair_codes, self._pair_weights = self._codes(
-            politeness["pairs"], politeness["pair_weights"]
-        )
-        self._triple_codes, self._triple_weights = self._codes(
-            politeness["triples"], politeness["triple_weights"]
-        )
+        self._pairs = CodeTable(self._codes(politeness["pairs"]), politeness["pair_weights"])
+        self._triples = CodeTable(self._codes(politeness["triples"]), politeness["triple_weights"])
         self._edges = dict(
             zip(_strings(politeness["edges"]), politeness["edge_weights"].tolist(), strict=True)
         )
@@ -134,18 +132,12 @@ class LearnedSignals:
         self._o_dense = outcomes["outcome_dense"].astype(np.float64)
         self._o_bias = outcomes["outcome_bias"].astype(np.float64)
 
-    def _codes(
-        self, grams: npt.NDArray[np.int32], weights: npt.NDArray[np.float32]
-    ) -> tuple[npt.NDArray[np.int64], Floats]:
-        """Sorted integer codes of word n-grams (ids in base k), a never-matching sentinel last."""
+    def _codes(self, grams: npt.NDArray[np.int32]) -> npt.NDArray[np.int64]:
+        """The integer code of each word n-gram: its ids as digits in base k."""
         codes = np.zeros(len(grams), dtype=np.int64)
         for column in range(grams.shape[1]):
             codes = codes * self._k + grams[:, column]
-        order = np.argsort(codes, kind="stable")
-        return (
-            np.append(codes[order], np.iinfo(np.int64).max),
-            np.append(weights[order].astype(np.float64), 0.0),
-        )
+        return codes
 
     @classmethod
     def load(cls, directory: str | None = None) -> LearnedSignals:
@@ -249,10 +241,10 @@ class LearnedSignals:
         z[first] = self._words[ids[first]]
         if len(ids) > 1:
             pairs = ids[:-1] * self._k + ids[1:]
-            z[:-1] += self._lookup(pairs, self._pair_codes, self._pair_weights)
+            z[:-1] += self._pairs.lookup(pairs)
             if len(ids) > 2:
                 triples = pairs[:-1] * self._k + ids[2:]
-                z[:-2] += self._lookup(triples, self._triple_codes, self._triple_weights)
+                z[:-2] += self._triples.lookup(triples)
         totals = np.add.reduceat(z, starts) + self._polite_bias
         edges = self._edges.get
         for j, w in enumerate(words):
@@ -272,14 +264,6 @@ class LearnedSignals:
                 )
         result: Floats = 1.0 / (1.0 + np.exp(-np.clip(totals, -30.0, 30.0)))
         return result
-
-    @staticmethod
-    def _lookup(
-        codes: npt.NDArray[np.int64], keys: npt.NDArray[np.int64], weights: Floats
-    ) -> Floats:
-        at = np.searchsorted(keys, codes)
-        found: Floats = weights[at] * (keys[at] == codes)
-        return found
 
     def _empathy_of(self, encoded: _Encoded, polite: Floats) -> Floats:
         care = np.minimum(np.add.reduceat(self._care[encoded.ids], encoded.starts), 2.0)
