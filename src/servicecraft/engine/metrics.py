@@ -8,7 +8,7 @@ from typing import cast
 
 from servicecraft.engine.analysis import SURE, Analysis
 from servicecraft.engine.handoffs import unnamed_handoffs
-from servicecraft.engine.questions import asks, gives
+from servicecraft.engine.questions import Kind, asks, gives
 from servicecraft.model import Evidence, Hindrance, Metrics
 
 # Cues that count as the agent's first definitive answer: a yes, a no, or a done.
@@ -96,18 +96,21 @@ def first_straight_answer(analysis: Analysis) -> int | None:
 
 def _first_straight_answer(analysis: Analysis) -> int | None:
     detected = {m.index for m, _, _ in analysis.detected("straight_answer", "agent", SURE)}
-    question = ""  # the customer's latest message
+    question = ""  # the customer's latest message, and what it asks for once needed
+    asked: frozenset[Kind] | None = frozenset()
     for m in analysis.messages:
         if m.message.role == "customer" and m.message.public:
-            question = m.message.text
+            question, asked = m.message.text, None
         if m.message.role != "agent" or not m.scored:
             continue
         if any(c in m.cues for c in STRAIGHT_ANSWERS):
             return m.index
-        # The detector reads the reply alone: a fact is no answer to "how much" without an
-        # amount, nor to "when" without a time (engine/questions.py).
-        if m.index in detected and gives(asks(question), m.message.text):
-            return m.index
+        if m.index in detected:
+            # The detector reads the reply alone: a fact is no answer to "how much" without
+            # an amount, nor to "when" without a time (engine/questions.py).
+            asked = asks(question) if asked is None else asked
+            if gives(asked, m.message.text):
+                return m.index
     return None
 
 
