@@ -5,6 +5,9 @@
 Scores one conversation whose customer message is `why? ` repeated to each size (the
 probe's worst case: a cue hit every two tokens) and one of real sample text, and prints
 seconds per size and per 100,000 characters; a linear matcher keeps the last column flat.
+Then the straight answer's question check (``engine/questions.py``) alone, on `and ` repeated
+(every word a clause start, the worst case of its first version, which took 178 s at 80,000
+characters) and on the sample text.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 import orjson
 
 from servicecraft.engine import Engine
+from servicecraft.engine.questions import asks
 from servicecraft.importers import MAX_CONVERSATION_CHARS, sample_path
 from servicecraft.model import Conversation, Message
 
@@ -43,6 +47,14 @@ def main() -> None:
             )
             started = time.perf_counter()
             engine.score(conversation)
+            seconds = time.perf_counter() - started
+            print(f"{name:<8} {size:>10,} {seconds:>8.2f} {seconds / size * 100_000:>10.2f}")
+    print("the question check alone")
+    for size in (int(s) for s in args.sizes.split(",")):
+        for name, unit in (("and", "and "), ("sample", sample + " ")):
+            text = (unit * (size // len(unit) + 1))[: size - 5] + " what"
+            started = time.perf_counter()
+            asks(text)
             seconds = time.perf_counter() - started
             print(f"{name:<8} {size:>10,} {seconds:>8.2f} {seconds / size * 100_000:>10.2f}")
 

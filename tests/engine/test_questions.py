@@ -77,3 +77,11 @@ def test_a_yes_or_a_done_is_still_an_answer_whatever_was_asked(engine: Engine) -
     been refunded" answers "when will I get my refund"."""
     card = engine.score(chat("When will I get my refund?", "Your refund has been processed."))
     assert card.metrics.customer_messages_before_straight_answer == 1
+
+
+def test_a_question_after_a_long_run_of_clauses_is_found() -> None:
+    """Every "and" starts a clause that is checked from its start; a message that repeats them
+    to the size limit is read clause by clause, once (the first version's pattern retried each
+    start over the rest of the message)."""
+    assert asks("and " * 100_000 + "when will it come?") == {"time"}
+    assert asks("what, " * 100_000) == set()
