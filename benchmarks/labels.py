@@ -3,7 +3,7 @@
     python -m benchmarks.labels
 
 The real DCH-1 replies in ``servicecraft/training/examples/dch1`` were labelled once each, by one
-of two AI annotating agents following the guide in that folder's README. To measure how
+of the AI annotating agents following the guide in that folder's README. To measure how
 reproducible those labels are, a third agent labelled a random sample of them again
 (``benchmarks/data/dch1_second_labels.yaml``: 72 replies, every label), blind to the first labels
 and to the engine, from the same guide. Per detector: the share of replies with the same label,

@@ -2,9 +2,10 @@
 
     PYTHONPATH=src:. python scripts/sample_dch1_replies.py --data ../shared/data --out DIR
 
-Writes DIR/batch1.jsonl and DIR/batch2.jsonl (240 replies each: key, dialogue, context, text,
-split), the batches the two annotators labelled. One reply per dialogue, from the dialogues the
-judgement benchmark trains on (never its held-out ones); a quarter of the dialogues held out.
+Writes DIR/batch1.jsonl to DIR/batch4.jsonl (key, dialogue, context, text, split), the batches
+the annotators labelled: 240, 240, then 200 and 200 drawn later (the draw is one shuffled order,
+so drawing more kept the first 480). One reply per dialogue, from the dialogues the judgement
+benchmark trains on (never its held-out ones); a quarter of the dialogues held out.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from benchmarks.judgement import split
 
-SEED, N = 20261203, 480
+SEED, N = 20261203, 880
+BATCHES = (240, 240, 200, 200)
 
 
 def replies(data: Path) -> list[dict[str, object]]:
@@ -52,7 +54,9 @@ def main() -> None:
     args = parser.parse_args()
     chosen = replies(args.data)
     args.out.mkdir(parents=True, exist_ok=True)
-    for n, part in enumerate((chosen[: N // 2], chosen[N // 2 :]), start=1):
+    at = 0
+    for n, size in enumerate(BATCHES, start=1):
+        part, at = chosen[at : at + size], at + size
         lines = [json.dumps(r, ensure_ascii=False) for r in part]
         (args.out / f"batch{n}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -10,6 +10,7 @@ alone, so the held-out figures describe what ships.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -98,20 +99,33 @@ def design(x: Features) -> sp.csr_matrix:
     return sp.hstack([sp.csr_matrix(x.dense.astype(np.float64)), sparse]).tocsr()
 
 
-def fit_head(x: sp.csr_matrix, y: np.ndarray, c: float) -> LogisticRegression:
+def fit_head(
+    x: sp.csr_matrix, y: np.ndarray, c: float, weights: np.ndarray | None = None
+) -> LogisticRegression:
     # Classes weigh evenly: real replies are mostly "none of these", and without the weights
     # their share would lower every head's probabilities, so the scorers' fixed bars (SURE)
     # would stop meaning what they meant on the balanced written examples.
-    return LogisticRegression(C=c, max_iter=3000, class_weight="balanced").fit(x, y)
+    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+    return model.fit(x, y, sample_weight=weights)
 
 
-def choose_c(x: sp.csr_matrix, y: np.ndarray, folds: int = 3) -> tuple[float, float]:
+def source_weights(sources: Sequence[str]) -> np.ndarray:
+    """Per row, a weight that gives every source (written, each folder of real messages) the same
+    total: more real replies must not crowd out what the written examples teach."""
+    counts = Counter(sources)
+    return np.array([len(sources) / (len(counts) * counts[s]) for s in sources])
+
+
+def choose_c(
+    x: sp.csr_matrix, y: np.ndarray, folds: int = 3, weights: np.ndarray | None = None
+) -> tuple[float, float]:
     """The C of C_GRID with the best cross-validated accuracy on these rows, and that accuracy."""
     best = (C_GRID[0], -1.0)
     for c in C_GRID:
         right = 0
         for train, test in StratifiedKFold(folds, shuffle=True, random_state=SEED).split(y, y):
-            right += int((fit_head(x[train], y[train], c).predict(x[test]) == y[test]).sum())
+            w = None if weights is None else weights[train]
+            right += int((fit_head(x[train], y[train], c, w).predict(x[test]) == y[test]).sum())
         accuracy = right / len(y)
         if accuracy > best[1]:
             best = (c, accuracy)
@@ -138,8 +152,9 @@ def fit_heads(
     for ex in sets:
         dev = ex.rows("dev")
         x = design(features(embedder, [ex.texts[k] for k in dev]))
-        c, accuracy = choose_c(x, ex.y[dev])
-        heads.append(head_of(ex, fit_head(x, ex.y[dev], c)))
+        weights = source_weights([ex.source[k] for k in dev])
+        c, accuracy = choose_c(x, ex.y[dev], weights=weights)
+        heads.append(head_of(ex, fit_head(x, ex.y[dev], c, weights)))
         report[ex.detector] = {"c": c, "cv_accuracy": accuracy}
     return heads, report
 
