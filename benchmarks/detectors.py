@@ -43,7 +43,14 @@ from servicecraft.engine import Engine
 from servicecraft.engine.analysis import SURE, SURER
 from servicecraft.engine.learned.detectors import Detectors, features
 from servicecraft.model import Conversation, Message
-from servicecraft.training.detectors import choose_c, design, fit_head, head_of, load_examples
+from servicecraft.training.detectors import (
+    choose_c,
+    design,
+    fit_head,
+    head_of,
+    load_examples,
+    source_weights,
+)
 
 
 def _head_accuracy(detectors: Detectors, ex: Any, rows: np.ndarray) -> tuple[float, float]:
@@ -63,7 +70,9 @@ def examples_table() -> None:
     for ex in load_examples():
         dev, test = ex.rows("dev"), ex.rows("test")
         _, cv = choose_c(
-            design(features(detectors.embedder, [ex.texts[k] for k in dev])), ex.y[dev]
+            design(features(detectors.embedder, [ex.texts[k] for k in dev])),
+            ex.y[dev],
+            weights=source_weights([ex.source[k] for k in dev]),
         )
         tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
         a = tfidf.fit_transform([ex.texts[k] for k in dev])
@@ -189,10 +198,12 @@ def bars() -> None:
     for ex in load_examples():
         dev = ex.rows("dev")
         x, y = design(features(embedder, [ex.texts[k] for k in dev])), ex.y[dev]
-        c, _ = choose_c(x, y)
+        weights = source_weights([ex.source[k] for k in dev])  # as the shipped heads are fitted
+        c, _ = choose_c(x, y, weights=weights)
         found: list[dict[str, Any]] = [{} for _ in dev]
         for train, test in StratifiedKFold(5, shuffle=True, random_state=1).split(y, y):
-            fold = Detectors(embedder, [head_of(ex, fit_head(x[train], y[train], c))])
+            head = head_of(ex, fit_head(x[train], y[train], c, weights[train]))
+            fold = Detectors(embedder, [head])
             read = fold.detect([(ex.role, ex.texts[dev[k]]) for k in test])
             for k, f in zip(test, read, strict=True):
                 found[k] = f

@@ -49,12 +49,12 @@ SURE = 0.6
 # Detectors that fire on plain replies more often out of their training domain need more.
 # Re-chosen on 2026-12-03, once the heads learned from 861 real replies, on the dev rows of both
 # sources read out of fold (`python -m benchmarks.detectors --bars`). Ownership needs no more
-# than 0.6 (precision 0.80 on real replies, 0.91 on written ones). Proactivity: 0.7, where its
-# F1 on real replies equals 0.8's (0.50; precision 0.70 against 0.90, recall 0.40 against 0.35)
-# and is higher on written ones (0.91 against 0.88), and one more dev contrasting pair holds.
-# No bar up to 0.9 gives handoff a precision of 0.8 on real replies (0.62 at 0.8, 0.78 at 0.9,
-# where written recall falls from 0.67 to 0.48): it keeps 0.8. Solution has no real replies
-# labelled to check it against, so it keeps its bar.
+# than 0.6 (precision 0.82 on real replies, 0.90 on written ones). Proactivity: 0.7, where its
+# F1 is higher than at 0.8 on real replies (0.44 against 0.37; precision 0.68 against 0.92,
+# recall 0.33 against 0.23) and on written ones (0.91 against 0.87), and one more dev
+# contrasting pair holds. No bar up to 0.9 gives handoff a precision of 0.8 on real replies
+# (0.62 at 0.8, 0.76 at 0.9, where written recall falls from 0.66 to 0.49): it keeps 0.8.
+# Solution has no real replies labelled to check it against, so it keeps its bar.
 SURER = {"handoff": 0.8, "proactivity": 0.7, "solution": 0.8}
 # How many tokens before a cue a negation may stand ("I will *not* personally look into").
 NEGATION_WINDOW = 4
