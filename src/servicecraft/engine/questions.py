@@ -34,7 +34,6 @@ _LEAD = re.compile(
 # "When I log in it crashes" is not a question: a "when" or "how much" asks only in a sentence
 # that ends with "?" or when a verb follows it as in a question ("when will", "how much is").
 _VERBS = "will|would|can|could|do|does|did|is|are|was|were|should|shall|might|must"
-_VERB_NEXT = rf"(?:\s+(?:{_VERBS})\b|'s\b)"
 _PRICE = "cost|price|fee|fees|charge|total|balance|rate"
 # Per kind: (a question whatever follows it, a question only before a verb or in a "?" sentence).
 _ASKS: dict[Kind, tuple[re.Pattern[str] | None, re.Pattern[str]]] = {
@@ -47,13 +46,13 @@ _ASKS: dict[Kind, tuple[re.Pattern[str] | None, re.Pattern[str]]] = {
         re.compile(r"how (?:much|many)\b", re.IGNORECASE),
     ),
     "time": (
-        re.compile(r"(?!)"),  # none: every time question needs a verb or a "?"
+        None,  # every time question needs a verb after it or a "?"
         re.compile(
             r"(?:when|what time|what date|which day|how (?:long|soon)|by when)\b", re.IGNORECASE
         ),
     ),
 }
-_VERB_AFTER = re.compile(_VERB_NEXT, re.IGNORECASE)
+_VERB_AFTER = re.compile(rf"\s+(?:{_VERBS})\b|'s\b", re.IGNORECASE)
 # A word or phrase every question of _ASKS holds: most messages hold none, and a substring test
 # is far cheaper than the patterns' search.
 _WORDS = ("how much", "how many", "how long", "how soon", "when", "what", "which day")
