@@ -48,6 +48,18 @@ def test_hedge_is_not_a_straight_no(engine: Engine) -> None:
     assert ("+", "says a clear no") not in reasons(engine, conversation, "honesty")
     assert card.metrics.customer_messages_before_straight_answer is None
 
+def test_oh_no_is_a_reaction_not_a_refusal(engine: Engine) -> None:
+    conversation = chat(
+        "My parcel never arrived and it was a birthday present.",
+        "Oh no, what a shame. I've sent a replacement by next-day delivery.",
+    )
+    assert ("+", "says a clear no") not in reasons(engine, conversation, "honesty")
+    assert ("+", "acknowledges how the customer feels") in reasons(engine, conversation, "empathy")
+    refusal = chat("Do you ship to Norway?", "Oh no, we don't ship outside the UK, sorry.")
+    assert ("+", "says a clear no") in reasons(engine, refusal, "honesty")
+    assert engine.score(refusal).metrics.customer_messages_before_straight_answer == 1
+
+
 
 def test_not_my_problem_hurts_respect(engine: Engine) -> None:
     conversation = chat("The app crashes every time.", "Not my problem, reinstall it.")
