@@ -48,6 +48,7 @@ def test_hedge_is_not_a_straight_no(engine: Engine) -> None:
     assert ("+", "says a clear no") not in reasons(engine, conversation, "honesty")
     assert card.metrics.customer_messages_before_straight_answer is None
 
+
 def test_oh_no_is_a_reaction_not_a_refusal(engine: Engine) -> None:
     conversation = chat(
         "My parcel never arrived and it was a birthday present.",
@@ -58,7 +59,6 @@ def test_oh_no_is_a_reaction_not_a_refusal(engine: Engine) -> None:
     refusal = chat("Do you ship to Norway?", "Oh no, we don't ship outside the UK, sorry.")
     assert ("+", "says a clear no") in reasons(engine, refusal, "honesty")
     assert engine.score(refusal).metrics.customer_messages_before_straight_answer == 1
-
 
 
 def test_not_my_problem_hurts_respect(engine: Engine) -> None:
@@ -141,3 +141,46 @@ def test_a_reply_that_says_it_is_done_is_not_told_it_stated_no_solution() -> Non
     found = {e.reason for e in card.skills["solution"].evidence}
     assert "confirms the problem is solved" in found
     assert "no reply states a solution" not in found
+
+
+def test_no_before_a_number_is_an_abbreviation(engine: Engine) -> None:
+    conversation = chat(
+        "Where is my parcel?", "Order No. 62 left the depot today, see No. xx Road."
+    )
+    assert ("+", "says a clear no") not in reasons(engine, conversation, "honesty")
+    refusal = chat("Can I upgrade tomorrow?", "Honestly, no. Business is fully booked.")
+    assert ("+", "says a clear no") in reasons(engine, refusal, "honesty")
+
+
+def test_a_stock_apology_is_not_an_empathy_statement(engine: Engine) -> None:
+    stock = chat(
+        "I am so angry, my order is late again!",
+        "We are very sorry for the inconvenience. It ships today.",
+    )
+    assert reasons(engine, stock, "empathy").count(("+", "apologises")) == 1
+    assert ("+", "acknowledges how the customer feels") not in reasons(engine, stock, "empathy")
+    felt = chat("My dad passed away, please cancel his account.", "I'm so sorry about your dad.")
+    assert ("+", "acknowledges how the customer feels") in reasons(engine, felt, "empathy")
+
+
+def test_dismissive_idioms_not_their_words(engine: Engine) -> None:
+    helpful = chat(
+        "My phone keeps restarting.",
+        "Does it happen in the city centre? Our staff will deal with it today.",
+    )
+    assert ("-", "dismisses the customer's feelings") not in reasons(engine, helpful, "empathy")
+    dismissive = chat("My flight was cancelled!", "Flights get cancelled. Just deal with it.")
+    assert ("-", "dismisses the customer's feelings") in reasons(engine, dismissive, "empathy")
+
+
+def test_boilerplate_is_not_anticipation(engine: Engine) -> None:
+    thanks = chat(
+        "The app crashes when I add over 30 songs.",
+        "Thanks for your information. In case of over 30 songs the list is split.",
+    )
+    assert ("+", "anticipates the next problem") not in reasons(engine, thanks, "proactivity")
+    ahead = chat(
+        "Can you reset my password?",
+        "Done. Just so you know, the link expires in an hour, in case you need it later.",
+    )
+    assert ("+", "anticipates the next problem") in reasons(engine, ahead, "proactivity")

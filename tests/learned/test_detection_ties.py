@@ -26,3 +26,11 @@ def test_the_evidence_of_a_repeated_sentence_is_the_same_in_every_batch() -> Non
             seen.setdefault(key, set()).add(found.start)
     assert seen, "no detector read the message"
     assert {key: starts for key, starts in seen.items() if len(starts) > 1} == {}
+
+
+def test_a_text_without_a_word_is_not_read() -> None:
+    """DCH-1 has stray one-letter replies ("H"): the heads' biases alone made one of them a
+    straight answer. A text needs two letters in a row to be read; "Ok." still is."""
+    found = Detectors.load().detect([("agent", "H"), ("agent", "5"), ("agent", "Ok.")])
+    assert found[0] == {} and found[1] == {}
+    assert "straight_answer" in found[2]

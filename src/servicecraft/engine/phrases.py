@@ -23,7 +23,9 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-_TOKEN_RE = re.compile(r"[^\W_]+(?:['.:,/-][^\W_]+)*|[.!?;,]")
+# "No." before a number or a placeholder ("Order No. 62", "No. xx Road", "No.*") is an
+# abbreviation: one token "no.", so that no phrase reads it as the answer "no".
+_TOKEN_RE = re.compile(r"\bno\.(?=[ \t]*(?:\d|[*#]|x{2,}\b))|[^\W_]+(?:['.:,/-][^\W_]+)*|[.!?;,]")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 _NUM_RE = re.compile(r"[$£€]?\d[\d.,:/]*(?:am|pm|h|st|nd|rd|th|k|m)?")
 

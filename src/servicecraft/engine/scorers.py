@@ -253,12 +253,11 @@ class RespectScorer(CueScorer):
         found += self.detected(analysis, "respect", "courteous and willing", 6.0)
         agent = analysis.by_role("agent")
         polite = _signal(analysis, "politeness", agent)
-        if polite and min(polite) < 0.15:
-            worst = min(range(len(polite)), key=polite.__getitem__)
-            found.append(
-                analysis.message_evidence(agent[worst].index, "-", "reads as impolite", -10.0)
-            )
-        elif polite and min(polite) >= 0.6:
+        # No "reads as impolite" from a low politeness alone: the model learned requests, and on
+        # real helpdesk replies it fell below 0.15 on plain diagnostic questions ("Is your phone
+        # on Android?"); judged one by one, 1 of 12 such quotes was impolite
+        # (benchmarks/evidence.py). Rudeness is the cues' and the "talks down" detector's.
+        if polite and min(polite) >= 0.6:
             found.append(
                 analysis.message_evidence(agent[0].index, "+", CONSISTENTLY_COURTEOUS, 6.0)
             )

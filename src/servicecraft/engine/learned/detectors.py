@@ -16,6 +16,7 @@ which becomes the evidence a scorer quotes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -42,6 +43,8 @@ Floats = npt.NDArray[np.float32]
 FILE = "detectors.npz"
 # Sentence probabilities closer than this count as a tie (the first such sentence is quoted).
 TIE = 1e-5
+# Two letters in a row: the least a text needs to be read by the heads.
+_WORDY = re.compile(r"[^\W\d_]{2}")
 __all__ = [
     "BUCKETS",
     "Detection",
@@ -183,7 +186,14 @@ class Detectors:
         """
         roles = {r for _, r, _ in self.columns()}
         # Each distinct text of a role with heads is read once (greetings and macros repeat).
-        unique = {t: k for k, t in enumerate(dict.fromkeys(t for r, t in messages if r in roles))}
+        # A text without a word ("H", "👍", "5") carries no behaviour: the heads' biases alone
+        # would put a straight answer or a solution on a stray letter.
+        unique = {
+            t: k
+            for k, t in enumerate(
+                dict.fromkeys(t for r, t in messages if r in roles and _WORDY.search(t))
+            )
+        }
         if self._sparse_t is None or not unique:
             return [{} for _ in messages]
         reading = read(self._lexicon, list(unique))
