@@ -2,19 +2,18 @@
 
     python -m benchmarks.evidence [--data ../shared/data]
 
-``benchmarks/data/evidence_audit.yaml`` holds evidence the engine quoted on DCH-1 English
-dialogues (drawn at random, up to a fixed number per reason, from the dev and the held-out test
-dialogues of ``benchmarks.judgement``'s split), each judged "right", "wrong" or "unsure" by an
-annotator who read the whole conversation: does this quote, in this conversation, show what the
-reason says? The file records which engine it judged (``engine``), so that its figures stay
-reproducible as the engine changes.
+``benchmarks/data/evidence_audit.yaml`` holds quotes the engine made on DCH-1 English dialogues,
+drawn at random per reason from the dev and the held-out test dialogues of
+``benchmarks.judgement``'s split, each judged "right", "wrong" or "unsure" by an annotator who
+read the whole conversation: does this quote, in this conversation, show what the reason says?
+Each quote records the engines (commits) it was drawn for, and the file how many quotes of each
+reason those engines made, so an engine's figures are estimated from its own random draw.
 
-The engine of this checkout scores the same dialogues again. Per reason and split it prints:
-the judged quotes and how many were right (the precision of the judged engine); of those, the
-ones this engine still quotes and their precision; and how many quotes of that reason this
-engine makes on the split's dialogues but nobody judged (new since the audit, so not covered).
-The total line weighs each reason's precision by how often this engine quotes it on the split,
-which estimates the share of quotes a user sees that are right.
+Prints, per split and reason, the precision (right / (right + wrong)) of each audited engine and
+of this checkout's engine on the judged quotes it still makes, then the share of quotes that
+are right: each reason's precision weighted by how often the engine quotes that reason. Fixes
+are chosen on dev; test was judged after them and is the honest figure. "unsure" counts in
+neither numerator nor denominator.
 """
 
 from __future__ import annotations
@@ -31,17 +30,56 @@ from servicecraft.engine import Engine
 from servicecraft.training.overall import dch_conversations
 
 AUDIT = Path(__file__).parent / "data" / "evidence_audit.yaml"
+NOW = "this checkout"
 
-Key = tuple[str, int, int, int]  # reason, message (0-based), start, end
 
-
-def quotes(engine: Engine, conversation: Any) -> set[Key]:
+def quotes(engine: Engine, conversation: Any) -> set[tuple[str, int, int, int]]:
+    """(reason, message, start, end) of every quote of the scorecard."""
     card = engine.score(conversation)
     return {(e.reason, e.message, e.start, e.end) for s in card.skills.values() for e in s.evidence}
 
 
-def precision(right: int, wrong: int) -> str:
-    return f"{right / (right + wrong):5.2f}" if right + wrong else "    -"
+def share(tally: dict[str, Counter[str]], quoted: dict[str, int]) -> float:
+    """Each reason's precision weighted by how often it is quoted (reasons never judged right
+    or wrong drop out of both sums)."""
+    right = total = 0.0
+    for reason, n in quoted.items():
+        t = tally.get(reason, Counter())
+        if t["right"] + t["wrong"]:
+            right += n * t["right"] / (t["right"] + t["wrong"])
+            total += n
+    return right / total if total else float("nan")
+
+
+def cell(t: Counter[str]) -> str:
+    judged = t["right"] + t["wrong"]
+    return f"{t['right']:>3}/{judged:<3} {t['right'] / judged:4.2f}" if judged else f"{'-':>13}"
+
+
+def report(
+    name: str, items: list[dict[str, Any]], engines: list[str], quoted: Any, made: Any
+) -> None:
+    tally: dict[str, dict[str, Counter[str]]] = {e: defaultdict(Counter) for e in [*engines, NOW]}
+    for item in items:
+        for engine in item["drawn_for"]:
+            tally[engine][item["reason"]][item["judgement"]] += 1
+        key = (item["reason"], item["message"] - 1, item["start"], item["end"])
+        if key in made[item["dialogue"]]:
+            tally[NOW][item["reason"]][item["judgement"]] += 1
+    now = Counter(k[0] for found in made.values() for k in found)
+    counts = {e: quoted[e][name] for e in engines} | {NOW: dict(now)}
+    print(f"\n{name}: {len(made)} dialogues, {len(items)} quotes judged")
+    print(f"{'reason':46}" + "".join(f"{e[:13]:>15} {'quoted':>6}" for e in tally))
+    reasons = sorted({r for t in tally.values() for r in t} | set(now), key=lambda r: -now[r])
+    for reason in reasons:
+        print(
+            f"{reason[:46]:46}"
+            + "".join(f"{cell(tally[e][reason]):>15} {counts[e].get(reason, 0):6}" for e in tally)
+        )
+    print(
+        "share of quotes right (precision weighted by how often each reason is quoted): "
+        + ", ".join(f"{e} {share(tally[e], counts[e]):.3f}" for e in tally)
+    )
 
 
 def main() -> None:
@@ -51,52 +89,12 @@ def main() -> None:
     args = parser.parse_args()
     audit = yaml.safe_load(args.audit.read_text(encoding="utf-8"))
     conversations, _ = dch_conversations(args.data)
-    dev, test = split(len(conversations))
     engine = Engine()
-    print(f"evidence judged on the engine of {audit['engine']}; this checkout's engine re-scores")
-    for name, rows in (("dev", dev), ("test", test)):
-        made: dict[int, set[Key]] = {int(i): quotes(engine, conversations[i]) for i in rows}
-        counts = Counter(k[0] for found in made.values() for k in found)
-        judged: dict[str, Counter[str]] = defaultdict(Counter)
-        covered: set[tuple[int, Key]] = set()
-        for item in audit["items"]:
-            if item["split"] != name:
-                continue
-            i = int(item["dialogue"].split("-")[1])
-            key = (item["reason"], item["message"] - 1, item["start"], item["end"])
-            covered.add((i, key))
-            verdict = item["judgement"]
-            judged[item["reason"]][verdict] += 1
-            if key in made[i]:
-                judged[item["reason"]]["kept " + verdict] += 1
-        new = Counter(k[0] for i, found in made.items() for k in found if (i, k) not in covered)
-        print(f"\n{name}: {len(rows)} dialogues")
-        print(
-            f"{'reason':52} {'judged':>6} {'right':>5} {'prec.':>5}   {'kept':>4} {'prec.':>5}   "
-            f"{'quoted now':>10}"
-        )
-        weighted = [0.0, 0.0, 0.0, 0.0]  # judged engine: right-weight, total; now: the same
-        for reason in sorted(set(judged) | set(counts), key=lambda r: -counts.get(r, 0)):
-            j = judged.get(reason, Counter())
-            right, wrong = j["right"], j["wrong"]
-            kept_right, kept_wrong = j["kept right"], j["kept wrong"]
-            kept = sum(v for k, v in j.items() if k.startswith("kept "))
-            print(
-                f"{reason[:52]:52} {sum(v for k, v in j.items() if not k.startswith('kept ')):6} "
-                f"{right:5} {precision(right, wrong)}   {kept:4} {precision(kept_right, kept_wrong)}   "
-                f"{counts.get(reason, 0):10}"
-                + (f"  ({new[reason]} unjudged)" if new[reason] else "")
-            )
-            if right + wrong:
-                weighted[0] += counts.get(reason, 0) * right / (right + wrong)
-                weighted[1] += counts.get(reason, 0)
-            if kept_right + kept_wrong:
-                weighted[2] += counts.get(reason, 0) * kept_right / (kept_right + kept_wrong)
-                weighted[3] += counts.get(reason, 0)
-        print(
-            f"share of quotes right, weighted by how often each reason is quoted now: judged "
-            f"engine {weighted[0] / max(weighted[1], 1):.3f}, this engine {weighted[2] / max(weighted[3], 1):.3f}"
-        )
+    print(f"audited engines: {', '.join(audit['engines'])}; {NOW}: re-scored now")
+    for name, rows in zip(("dev", "test"), split(len(conversations)), strict=True):
+        made = {int(i): quotes(engine, conversations[i]) for i in rows}
+        items = [i for i in audit["items"] if i["split"] == name]
+        report(name, items, audit["engines"], audit["quoted"], made)
 
 
 if __name__ == "__main__":

@@ -184,3 +184,10 @@ def test_boilerplate_is_not_anticipation(engine: Engine) -> None:
         "Done. Just so you know, the link expires in an hour, in case you need it later.",
     )
     assert ("+", "anticipates the next problem") in reasons(engine, ahead, "proactivity")
+
+
+def test_sending_a_message_is_not_solving_it(engine: Engine) -> None:
+    told = chat("My router keeps dropping out.", "We have sent you a private message.")
+    assert ("+", "confirms the problem is solved") not in reasons(engine, told, "solution")
+    solved = chat("The zip on my jacket broke.", "I've sent you a free replacement, due Friday.")
+    assert ("+", "confirms the problem is solved") in reasons(engine, solved, "solution")
