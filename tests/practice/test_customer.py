@@ -21,7 +21,9 @@ def _reading(engine: Engine, text: str) -> dict[str, float]:
 
 
 def test_the_engine_cues_are_what_the_customer_hears(engine: Engine) -> None:
-    heard = _reading(engine, "I'm so sorry. Let me check: yes, it is the discount ending.")
+    heard = _reading(
+        engine, "I'm so sorry to hear that. Let me check: yes, it is the discount ending."
+    )
     assert heard["empathy"] == 1.0 and heard["ownership"] == 1.0 and heard["straight_answer"] == 1.0
     heard = _reading(engine, "That's handled by the billing team, you'll need to contact them.")
     assert heard["handoff"] == 1.0 and heard["ownership"] == 0.0
