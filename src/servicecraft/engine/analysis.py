@@ -16,6 +16,9 @@ NEGATORS = frozenset(
     [
         "not",
         "no",
+        # An open question or a condition is not a claim: "check whether it has been fixed".
+        "whether",
+        "if",
         "never",
         "cannot",
         "unable",

@@ -283,7 +283,7 @@ class OwnershipScorer(CueScorer):
         done = next(analysis.hits("done", "agent"), None)
         if done is not None and not found:
             m, hit = done
-            found.append(analysis.evidence(m, hit, "+", "resolved in one touch", 10.0))
+            found.append(analysis.evidence(m, hit, "+", "solved it without passing it on", 10.0))
         found += self.detected(analysis, "ownership", "takes personal responsibility", 14.0)
         return found
 
