@@ -157,9 +157,9 @@ class RapportScorer(CueScorer):
         mean = sum(polite) / len(polite)
         if mean >= 0.7:
             return [analysis.message_evidence(agent[best].index, "+", "warm, polite tone", 8.0)]
-        if mean <= 0.3:
-            worst = min(range(len(polite)), key=polite.__getitem__)
-            return [analysis.message_evidence(agent[worst].index, "-", "curt, cold tone", -8.0)]
+        # No "curt, cold tone" from a low mean: the politeness model learned requests and scores
+        # plain diagnostic questions low; judged one by one on real helpdesk dialogues, 5 of 12
+        # such quotes were curt (benchmarks/evidence.py).
         return []
 
 
