@@ -59,10 +59,10 @@ SURE = 0.6
 # (0.62 at 0.8, 0.76 at 0.9, where written recall falls from 0.66 to 0.49): it keeps 0.8.
 # Solution has no real replies labelled to check it against, so it keeps its bar.
 # "Talks down" (respect-): 0.7. On real replies it fired on short plain answers ("No, it won't.",
-# "Why?"): 1 of 9 of its quotes on DCH-1 dev dialogues was judged right (benchmarks/evidence.py);
-# out of fold it fires on 0.9% of real dev replies at 0.7 against 1.7% at 0.6 (0.5% are
-# labelled so), written recall 0.58 against 0.69; the dev contrasting pairs hold as at 0.6
-# (0.8 loses one).
+# "Why?"): of 10 of its quotes on DCH-1 dev dialogues judged right or wrong, 1 was right
+# (benchmarks/evidence.py). Out of fold it fires on 0.9% of real dev replies at 0.7 against
+# 1.7% at 0.6 (0.5% are labelled so), written recall 0.58 against 0.69; the dev contrasting
+# pairs hold as at 0.6 (0.8 loses one).
 SURER = {"handoff": 0.8, "proactivity": 0.7, "solution": 0.8, "respect-": 0.7}
 # How many tokens before a cue a negation may stand ("I will *not* personally look into").
 NEGATION_WINDOW = 4

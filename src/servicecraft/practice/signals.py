@@ -38,6 +38,7 @@ PRESENT = 0.5  # a signal at or above this strength counts as said
 CUE_SIGNALS: dict[str, tuple[str, ...]] = {
     "empathy_statement": ("empathy",),
     "apology": ("apology",),
+    "stock_apology": ("apology",),  # "sorry for the inconvenience": an apology all the same
     "takes_ownership": ("ownership",),
     "answer_yes": ("answer_yes", "straight_answer"),
     "answer_no": ("answer_no", "straight_answer"),
