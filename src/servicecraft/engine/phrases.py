@@ -23,9 +23,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+_TOKEN_RE = re.compile(r"[^\W_]+(?:['.:,/-][^\W_]+)*|[.!?;,]")
 # "No." before a number or a placeholder ("Order No. 62", "No. xx Road", "No.*") is an
-# abbreviation: one token "no.", so that no phrase reads it as the answer "no".
-_TOKEN_RE = re.compile(r"\bno\.(?=[ \t]*(?:\d|[*#]|x{2,}\b))|[^\W_]+(?:['.:,/-][^\W_]+)*|[.!?;,]")
+# abbreviation: one token "no.", so that no phrase reads it as the answer "no". Used only for
+# texts that hold "no." (the extra branch costs every other text a tenth of its tokenising).
+_TOKEN_NO_RE = re.compile(r"\bno\.(?=[ \t]*(?:\d|[*#]|x{2,}\b))|" + _TOKEN_RE.pattern)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 _NUM_RE = re.compile(r"[$£€]?\d[\d.,:/]*(?:am|pm|h|st|nd|rd|th|k|m)?")
 
@@ -93,7 +95,7 @@ def tokenize(text: str) -> tuple[str, list[str]]:
         lowered = "".join(c.lower()[0] for c in text)
     if "’" in lowered or "‘" in lowered or "`" in lowered:
         lowered = lowered.translate(_APOSTROPHES)
-    return lowered, _TOKEN_RE.findall(lowered)
+    return lowered, (_TOKEN_NO_RE if "no." in lowered else _TOKEN_RE).findall(lowered)
 
 
 def token_spans(
