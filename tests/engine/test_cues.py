@@ -191,3 +191,16 @@ def test_sending_a_message_is_not_solving_it(engine: Engine) -> None:
     assert ("+", "confirms the problem is solved") not in reasons(engine, told, "solution")
     solved = chat("The zip on my jacket broke.", "I've sent you a free replacement, due Friday.")
     assert ("+", "confirms the problem is solved") in reasons(engine, solved, "solution")
+
+
+def test_evidence_about_a_whole_message_skips_a_bare_greeting(engine: Engine) -> None:
+    conversation = chat(
+        "My bill is wrong.",
+        "Hello! I've transferred you to our billing team, who will reply today.",
+    )
+    quoted = [
+        e.text
+        for e in engine.score(conversation).skills["ownership"].evidence
+        if e.reason == "handed off to another agent or department"
+    ]
+    assert quoted == ["I've transferred you to our billing team, who will reply today."]

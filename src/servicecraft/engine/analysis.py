@@ -193,9 +193,10 @@ class Analysis:
         )
 
     def message_evidence(self, index: int, effect: str, reason: str, weight: float) -> Evidence:
-        """Evidence about a whole message (its first sentence), for structural findings."""
-        end = _first_sentence_end(self.conversation.messages[index].text)
-        return self.evidence_span(index, 0, end, effect, reason, weight)
+        """Evidence about a whole message, for structural findings: its first sentence that
+        says something (a greeting such as "Hello!" says nothing about the message)."""
+        start, end = _quoted_sentence(self.conversation.messages[index].text)
+        return self.evidence_span(index, start, end, effect, reason, weight)
 
 
 def analyse(conversation: Conversation, rubric: Rubric) -> Analysis:
@@ -289,7 +290,28 @@ def _suppressed(
 _SENTENCE_END = re.compile(r"[.!?\n]")
 
 
-def _first_sentence_end(text: str, limit: int = 160) -> int:
-    """Just past the first stop after the first character, within ``limit`` characters."""
-    found = _SENTENCE_END.search(text, 1, limit)
-    return found.end() if found is not None else min(len(text), limit)
+_WORD = re.compile(r"[^\W_]+")
+_NOT_SPACE = re.compile(r"\S")
+# An opening sentence of fewer words ("Hello!", "Hi there!") is skipped when quoting a whole
+# message: on real helpdesk replies "Hello!" was quoted as "states a solution" 4 times in 12
+# (benchmarks/evidence.py).
+OPENING_WORDS = 3
+
+
+def _quoted_sentence(text: str, limit: int = 160) -> tuple[int, int]:
+    """(start, end) of the first of a message's first three sentences that has OPENING_WORDS
+    words or more, else of its first sentence; each sentence ends just past its first stop after
+    its first character, within ``limit`` characters of its start."""
+    start, first = 0, (0, 0)
+    for k in range(3):
+        found = _SENTENCE_END.search(text, start + 1, start + limit)
+        end = found.end() if found is not None else min(len(text), start + limit)
+        if k == 0:
+            first = (start, end)
+        if len(_WORD.findall(text, start, end)) >= OPENING_WORDS:
+            return start, end
+        after = _NOT_SPACE.search(text, end)
+        if after is None:
+            break
+        start = after.start()
+    return first
