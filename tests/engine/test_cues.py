@@ -204,3 +204,10 @@ def test_evidence_about_a_whole_message_skips_a_bare_greeting(engine: Engine) ->
         if e.reason == "handed off to another agent or department"
     ]
     assert quoted == ["I've transferred you to our billing team, who will reply today."]
+
+
+def test_asking_for_a_reference_is_not_a_detail(engine: Engine) -> None:
+    asked = chat("Where is my parcel?", "What is your order number?")
+    assert ("+", "gives a specific detail") not in reasons(engine, asked, "clarity")
+    given = chat("Where is my parcel?", "Your tracking number is 4471 and it arrives Friday.")
+    assert ("+", "gives a specific detail") in reasons(engine, given, "clarity")
