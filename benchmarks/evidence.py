@@ -87,6 +87,10 @@ def main() -> None:
     parser.add_argument("--data", default="../shared/data", type=Path)
     parser.add_argument("--audit", default=AUDIT, type=Path)
     args = parser.parse_args()
+    if not (args.data / "stc3" / "dch1_en.json").is_file():
+        raise SystemExit(f"DCH-1 not found under {args.data}: pass --data with its folder")
+    if not args.audit.is_file():
+        raise SystemExit(f"the judged quotes are not at {args.audit}: pass --audit")
     audit = yaml.safe_load(args.audit.read_text(encoding="utf-8"))
     conversations, _ = dch_conversations(args.data)
     engine = Engine()

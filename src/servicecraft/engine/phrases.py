@@ -26,7 +26,7 @@ from typing import NamedTuple
 _TOKEN_RE = re.compile(r"[^\W_]+(?:['.:,/-][^\W_]+)*|[.!?;,]")
 # "No." before a number or a placeholder ("Order No. 62", "No. xx Road", "No.*") is an
 # abbreviation: one token "no.", so that no phrase reads it as the answer "no". Used only for
-# texts that hold "no." (the extra branch costs every other text a tenth of its tokenising).
+# texts that hold "no.": the extra branch made tokenising 12-26% slower for every text.
 _TOKEN_NO_RE = re.compile(r"\bno\.(?=[ \t]*(?:\d|[*#]|x{2,}\b))|" + _TOKEN_RE.pattern)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
 _NUM_RE = re.compile(r"[$£€]?\d[\d.,:/]*(?:am|pm|h|st|nd|rd|th|k|m)?")
