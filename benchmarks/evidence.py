@@ -14,11 +14,20 @@ of this checkout's engine on the judged quotes it still makes, then the share of
 are right: each reason's precision weighted by how often the engine quotes that reason. Fixes
 are chosen on dev; test was judged after them and is the honest figure. "unsure" counts in
 neither numerator nor denominator.
+
+    python -m benchmarks.evidence --draw NAME [--split test] [--per-reason 6] --out NEW.yaml
+
+draws a new engine's quotes to be judged: this checkout's engine, filed as NAME (its commit).
+Up to ``--per-reason`` quotes per reason of the split, at random (seed 20261203); one already
+judged keeps its judgement and gains NAME in ``drawn_for``; the rest are written to NEW.yaml with
+``judgement: null`` for the judges, and NAME's ``quoted`` counts (both splits) go into the audit
+file. Judged, they are appended to the audit file's items.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -82,11 +91,73 @@ def report(
     )
 
 
+def draw(
+    audit: dict[str, Any], made: dict[str, dict[int, set[Any]]], conversations: Any, args: Any
+) -> list[dict[str, Any]]:
+    """Files NAME's quoted counts and draw in ``audit``; returns the new quotes to be judged."""
+    name, where = args.draw, args.split
+    audit["engines"] = [e for e in audit["engines"] if e != name] + [name]
+    audit["quoted"][name] = {
+        split: dict(sorted(Counter(k[0] for q in found.values() for k in q).items()))
+        for split, found in made.items()
+    }
+    judged = {
+        (i["dialogue"], i["message"], i["start"], i["end"], i["reason"]): i
+        for i in audit["items"]
+        if i["split"] == where
+    }
+    by_reason: dict[str, list[tuple[int, int, int, int]]] = defaultdict(list)
+    for dialogue, found in made[where].items():
+        for reason, message, start, end in found:
+            by_reason[reason].append((dialogue, message + 1, start, end))
+    rng = random.Random(20261203)
+    new: list[dict[str, Any]] = []
+    taken = sum(1 for i in audit["items"] if i["split"] == where)
+    for reason in sorted(by_reason):
+        pool = sorted(by_reason[reason])
+        for dialogue, message, start, end in rng.sample(pool, min(args.per_reason, len(pool))):
+            old = judged.get((dialogue, message, start, end, reason))
+            if old is not None:
+                old["drawn_for"] = [e for e in old["drawn_for"] if e != name] + [name]
+                continue
+            text = conversations[dialogue].messages[message - 1].text
+            effect = next(
+                e.effect
+                for s in args.engine.score(conversations[dialogue]).skills.values()
+                for e in s.evidence
+                if (e.reason, e.message, e.start, e.end) == (reason, message - 1, start, end)
+            )
+            taken += 1
+            new.append(
+                {
+                    "id": f"{where[0]}{taken:03d}",
+                    "split": where,
+                    "drawn_for": [name],
+                    "dialogue": dialogue,
+                    "message": message,
+                    "start": start,
+                    "end": end,
+                    "reason": reason,
+                    "effect": effect,
+                    "quote": text[start:end],
+                    "judgement": None,
+                    "note": None,
+                }
+            )
+    return new
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default="../shared/data", type=Path)
     parser.add_argument("--audit", default=AUDIT, type=Path)
+    parser.add_argument("--draw", metavar="NAME", help="draw this checkout's quotes, filed as NAME")
+    parser.add_argument("--split", default="test", choices=("dev", "test"))
+    parser.add_argument("--per-reason", type=int, default=6)
+    parser.add_argument("--out", type=Path, help="where --draw writes the quotes to be judged")
     args = parser.parse_args()
+    if args.draw and not args.out:
+        parser.error("--draw needs --out")
     if not (args.data / "stc3" / "dch1_en.json").is_file():
         raise SystemExit(f"DCH-1 not found under {args.data}: pass --data with its folder")
     if not args.audit.is_file():
@@ -94,11 +165,23 @@ def main() -> None:
     audit = yaml.safe_load(args.audit.read_text(encoding="utf-8"))
     conversations, _ = dch_conversations(args.data)
     engine = Engine()
+    made = {
+        name: {int(i): quotes(engine, conversations[i]) for i in rows}
+        for name, rows in zip(("dev", "test"), split(len(conversations)), strict=True)
+    }
+    if args.draw:
+        args.engine = engine
+        new = draw(audit, made, conversations, args)
+        args.out.write_text(yaml.safe_dump(new, sort_keys=False, allow_unicode=True), "utf-8")
+        head, _, _ = args.audit.read_text(encoding="utf-8").partition("\nengines:")
+        body = yaml.safe_dump(audit, sort_keys=False, allow_unicode=True, width=100)
+        args.audit.write_text(head + "\n" + body, encoding="utf-8")
+        print(f"{len(new)} new quotes to judge in {args.out}; {args.audit} updated")
+        return
     print(f"audited engines: {', '.join(audit['engines'])}; {NOW}: re-scored now")
-    for name, rows in zip(("dev", "test"), split(len(conversations)), strict=True):
-        made = {int(i): quotes(engine, conversations[i]) for i in rows}
+    for name, found in made.items():
         items = [i for i in audit["items"] if i["split"] == name]
-        report(name, items, audit["engines"], audit["quoted"], made)
+        report(name, items, audit["engines"], audit["quoted"], found)
 
 
 if __name__ == "__main__":
