@@ -58,12 +58,18 @@ def _ridge(
         active &= ~wrong
 
 
+def _column_means(x: np.ndarray) -> np.ndarray:
+    """Each column's mean over its observed (non-NaN) values; NaN for a column never observed
+    (a rare skill in a small fold), without np.nanmean's warning about it."""
+    seen = (~np.isnan(x)).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(seen > 0, np.nansum(x, axis=0) / np.maximum(seen, 1), np.nan)
+
+
 def _ridge_once(
     x: np.ndarray, y: np.ndarray, alpha: float, active: np.ndarray
 ) -> tuple[np.ndarray, float, np.ndarray]:
-    with np.errstate(all="ignore"):
-        fill = np.nanmean(x, axis=0) if len(x) else np.zeros(x.shape[1])
-    fill = np.where(np.isnan(fill), 0.0, fill)
+    fill = np.nan_to_num(_column_means(x))  # a column never observed here fills with 0
     filled = np.where(np.isnan(x), fill, x)
     scale = filled.std(0)
     scale[scale < 1e-9] = 1.0
@@ -158,9 +164,8 @@ def anchored_fit(
     x, y = _matrix(rows, names), np.asarray(targets, dtype=float)
     start = np.array([base.judgement(r) for r in rows])
     fill = np.array([base.fill.get(n, np.nan) for n in names])
-    with np.errstate(all="ignore"):
-        sample = np.nanmean(x, axis=0) if len(x) else np.zeros(len(names))
-    fill = np.where(np.isnan(fill), np.where(np.isnan(sample), 0.0, sample), fill)
+    sample = np.nan_to_num(_column_means(x))
+    fill = np.where(np.isnan(fill), sample, fill)
     filled = np.where(np.isnan(x), fill, x)
     folds = max(2, min(folds, len(y) // 5))
     predictions = _anchor_cross_predict(filled, start, y, fill, folds, None, corrections)
