@@ -194,11 +194,20 @@ class EmpathyScorer(CueScorer):
 
     def checks(self, analysis: Analysis) -> list[Evidence]:
         found = self.detected(analysis, "empathy", "acknowledges how the customer feels", 20.0)
-        found += self.detected(analysis, "empathy-", "brushes the customer's feelings off", -18.0)
+        upset = _upset(analysis)
+        # Feelings are brushed off only once voiced: on real helpdesk dialogues most of the
+        # judged-wrong brush-offs were plain answers to customers who had shown none
+        # (benchmarks/evidence.py).
+        found += [
+            e
+            for e in self.detected(
+                analysis, "empathy-", "brushes the customer's feelings off", -18.0
+            )
+            if upset is not None and upset.message < e.message
+        ]
         acknowledged = any(e.weight > 0 for e in found) or any(
             e.weight > 0 for e in self.cue_evidence(analysis) if e.reason != "apologises"
         )
-        upset = _upset(analysis)
         if upset is not None and not acknowledged:
             found.append(upset)
         if not analysis.detections:  # rules only: the word heuristic stands in
