@@ -92,10 +92,16 @@ def report(
 
 
 def draw(
-    audit: dict[str, Any], made: dict[str, dict[int, set[Any]]], conversations: Any, args: Any
+    audit: dict[str, Any],
+    made: dict[str, dict[int, set[Any]]],
+    conversations: Any,
+    engine: Engine,
+    name: str,
+    where: str = "test",
+    per_reason: int = 6,
 ) -> list[dict[str, Any]]:
-    """Files NAME's quoted counts and draw in ``audit``; returns the new quotes to be judged."""
-    name, where = args.draw, args.split
+    """Files engine ``name``'s quoted counts and draw in ``audit``; returns the new quotes to
+    be judged (``made``: each split's quotes, as ``quotes`` gives them, per dialogue)."""
     audit["engines"] = [e for e in audit["engines"] if e != name] + [name]
     audit["quoted"][name] = {
         split: dict(sorted(Counter(k[0] for q in found.values() for k in q).items()))
@@ -115,7 +121,7 @@ def draw(
     taken = sum(1 for i in audit["items"] if i["split"] == where)
     for reason in sorted(by_reason):
         pool = sorted(by_reason[reason])
-        for dialogue, message, start, end in rng.sample(pool, min(args.per_reason, len(pool))):
+        for dialogue, message, start, end in rng.sample(pool, min(per_reason, len(pool))):
             old = judged.get((dialogue, message, start, end, reason))
             if old is not None:
                 old["drawn_for"] = [e for e in old["drawn_for"] if e != name] + [name]
@@ -123,7 +129,7 @@ def draw(
             text = conversations[dialogue].messages[message - 1].text
             effect = next(
                 e.effect
-                for s in args.engine.score(conversations[dialogue]).skills.values()
+                for s in engine.score(conversations[dialogue]).skills.values()
                 for e in s.evidence
                 if (e.reason, e.message, e.start, e.end) == (reason, message - 1, start, end)
             )
@@ -170,8 +176,7 @@ def main() -> None:
         for name, rows in zip(("dev", "test"), split(len(conversations)), strict=True)
     }
     if args.draw:
-        args.engine = engine
-        new = draw(audit, made, conversations, args)
+        new = draw(audit, made, conversations, engine, args.draw, args.split, args.per_reason)
         args.out.write_text(yaml.safe_dump(new, sort_keys=False, allow_unicode=True), "utf-8")
         head, _, _ = args.audit.read_text(encoding="utf-8").partition("\nengines:")
         body = yaml.safe_dump(audit, sort_keys=False, allow_unicode=True, width=100)

@@ -6,8 +6,8 @@ The real DCH-1 messages in ``servicecraft/training/examples/dch1`` were labelled
 of the AI annotating agents following the guide in that folder's README. To measure how
 reproducible those labels are, another agent labelled a random sample of them again, blind to
 the first labels and to the engine, from the same guide: ``benchmarks/data/dch1_second_labels.yaml``
-(72 helpdesk replies, every label) and ``dch1_second_customer_labels.yaml`` (72 customer
-messages, distress). Per detector: the share of replies with the same label,
+(72 helpdesk replies, every label) and ``dch1_second_customer_labels.yaml`` (71 customer
+messages, distress). Per detector: the share of messages with the same label,
 Cohen's kappa, Krippendorff's alpha (nominal; ``servicecraft.agreement``) and, per first label,
 what the second annotator said. Low agreement means the real-text figures of
 ``benchmarks.detectors`` (and docs/models.md) measure the heads against a noisy reference.

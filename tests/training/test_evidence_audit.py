@@ -5,6 +5,7 @@ under, judged, with a note wherever it was not judged right."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -38,3 +39,41 @@ def test_every_quote_is_its_dialogues_text_in_its_split() -> None:
         assert where[item["dialogue"]] == item["split"], item["id"]
         message = conversations[item["dialogue"]].messages[item["message"] - 1]
         assert message.text[item["start"] : item["end"]] == item["quote"], item["id"]
+
+
+def test_a_draw_files_the_engines_counts_and_keeps_what_was_judged() -> None:
+    from benchmarks.evidence import draw, quotes
+
+    from servicecraft.engine import Engine
+    from servicecraft.model import Conversation, Message
+
+    conversations = [
+        Conversation(
+            id=str(i),
+            messages=[
+                Message(role="customer", text=text),
+                Message(role="agent", text="Hi! I've refunded the charge. Have a nice day."),
+            ],
+        )
+        for i, text in enumerate(["I was charged twice!", "Why was I charged twice?"])
+    ]
+    engine = Engine(learned=False)
+    made = {"dev": {}, "test": {i: quotes(engine, c) for i, c in enumerate(conversations)}}
+    audit: dict[str, Any] = {"engines": [], "quoted": {}, "items": []}
+    new = draw(audit, made, conversations, engine, "abc1234", per_reason=1)
+
+    assert audit["engines"] == ["abc1234"]
+    counts = audit["quoted"]["abc1234"]
+    assert counts["dev"] == {} and sum(counts["test"].values()) == sum(
+        map(len, made["test"].values())
+    )
+    assert len(new) == len(counts["test"])  # one per reason, none judged yet
+    for item in new:
+        text = conversations[item["dialogue"]].messages[item["message"] - 1].text
+        assert text[item["start"] : item["end"]] == item["quote"] and item["judgement"] is None
+    assert len({item["id"] for item in new}) == len(new)
+
+    judged = [{**item, "judgement": "right"} for item in new]
+    audit = {"engines": ["abc1234"], "quoted": {}, "items": judged}
+    again = draw(audit, made, conversations, engine, "def5678", per_reason=1)
+    assert again == [] and all(i["drawn_for"] == ["abc1234", "def5678"] for i in judged)
