@@ -174,19 +174,18 @@ def _upset(analysis: Analysis) -> Evidence | None:
 
 
 def _find_upset(analysis: Analysis) -> Evidence | None:
+    """The earliest customer message a distress cue or the detector marks (a cue's words are
+    quoted before the detector's sentence in the same message)."""
+    reason = "the customer was upset and no one acknowledged it"
+    found: list[Evidence] = []
     cue = next(analysis.hits("distress", "customer"), None)
     if cue is not None:
-        m, hit = cue
-        return analysis.evidence(
-            m, hit, "-", "the customer was upset and no one acknowledged it", -15.0
-        )
-    found = analysis.detected("distress", "customer", SURE)
-    if found:
-        m, _, d = found[0]
-        return analysis.detection_evidence(
-            m, d, "-", "the customer was upset and no one acknowledged it", -15.0
-        )
-    return None
+        found.append(analysis.evidence(cue[0], cue[1], "-", reason, -15.0))
+    detected = analysis.detected("distress", "customer", SURE)
+    if detected:
+        m, _, d = detected[0]
+        found.append(analysis.detection_evidence(m, d, "-", reason, -15.0))
+    return min(found, key=lambda e: e.message) if found else None
 
 
 class EmpathyScorer(CueScorer):
