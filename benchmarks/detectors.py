@@ -142,8 +142,10 @@ def epitome(data: Path) -> None:
             f"detector {roc_auc_score(truth, raw):.3f}"
         )
     none = ~(level[MECHANISMS[0]] | level[MECHANISMS[1]] | level[MECHANISMS[2]])
+    bar = max(SURE, SURER.get("empathy", SURE))
     print(
-        f"  the detector fires (at the scorer's bar) on {np.mean(raw[none] >= SURE):.1%} of replies showing none of the three"
+        f"  the detector fires at the scorer's bar ({bar}) on {np.mean(raw[none] >= bar):.1%} "
+        f"of replies showing none of the three (at {SURE}: {np.mean(raw[none] >= SURE):.1%})"
     )
 
 

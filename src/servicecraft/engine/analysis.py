@@ -52,12 +52,10 @@ SURE = 0.6
 # Detectors that fire on plain replies more often out of their training domain need more.
 # Re-chosen on 2026-12-03, once the heads learned from 861 real replies, on the dev rows of both
 # sources read out of fold (`python -m benchmarks.detectors --bars`). Ownership needs no more
-# than 0.6 (precision 0.82 on real replies, 0.90 on written ones). Proactivity needs no more
-# either since its real labels were narrowed and 133 written examples of proactivity without
-# stock words joined (2026-12-04): at 0.6 its F1 is higher than at 0.7 on real replies (0.39
-# against 0.22: precision 0.39 against 0.33, recall 0.39 against 0.17, firing on 2.8% where
-# 2.8% are labelled so) and on written ones (0.93 against 0.93, recall 0.91 against 0.88).
-# No bar up to 0.9 gives handoff a precision of 0.8 on real replies
+# than 0.6 (precision 0.82 on real replies, 0.90 on written ones). Proactivity: 0.7, where its
+# F1 is higher than at 0.8 on real replies (0.44 against 0.37; precision 0.68 against 0.92,
+# recall 0.33 against 0.23) and on written ones (0.91 against 0.87), and one more dev
+# contrasting pair holds. No bar up to 0.9 gives handoff a precision of 0.8 on real replies
 # (0.62 at 0.8, 0.76 at 0.9, where written recall falls from 0.66 to 0.49): it keeps 0.8.
 # Solution has no real replies labelled to check it against, so it keeps its bar.
 # "Talks down" (respect-): 0.7. On real replies it fired on short plain answers ("No, it won't.",
@@ -65,7 +63,12 @@ SURE = 0.6
 # (benchmarks/evidence.py). Out of fold it fires on 0.9% of real dev replies at 0.7 against
 # 1.7% at 0.6 (0.5% are labelled so), written recall 0.58 against 0.69; the dev contrasting
 # pairs hold as at 0.6 (0.8 loses one).
-SURER = {"handoff": 0.8, "solution": 0.8, "respect-": 0.7}
+# "Acknowledges how the customer feels" (empathy): 0.8 since 2026-12-04. Drawn afresh from DCH-1
+# dev dialogues and judged, 5 of its 6 quotes were wrong ("I will check it for you.", "Thank you
+# so much.", "I wish you happy everyday!"), all between 0.67 and 0.77. Out of fold on the dev
+# rows, precision at 0.8 against 0.6: 0.22 against 0.15 on real replies (recall 0.18 against
+# 0.27, 11 labelled so), 0.96 against 0.92 on written ones (recall 0.85 against 0.93).
+SURER = {"handoff": 0.8, "proactivity": 0.7, "solution": 0.8, "respect-": 0.7, "empathy": 0.8}
 # How many tokens before a cue a negation may stand ("I will *not* personally look into").
 NEGATION_WINDOW = 4
 
