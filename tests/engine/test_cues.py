@@ -173,6 +173,13 @@ def test_dismissive_idioms_not_their_words(engine: Engine) -> None:
     assert ("-", "dismisses the customer's feelings") in reasons(engine, dismissive, "empathy")
 
 
+def test_cool_down_is_dismissive_only_when_said_of_the_customer(engine: Engine) -> None:
+    told = chat("It's the third time I'm asking!", "Please cool yourself down. We are checking.")
+    assert ("-", "dismisses the customer's feelings") in reasons(engine, told, "empathy")
+    phone = chat("My phone gets hot.", "Let the phone cool down before you charge it again.")
+    assert ("-", "dismisses the customer's feelings") not in reasons(engine, phone, "empathy")
+
+
 def test_boilerplate_is_not_anticipation(engine: Engine) -> None:
     thanks = chat(
         "The app crashes when I add over 30 songs.",
