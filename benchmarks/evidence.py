@@ -20,8 +20,10 @@ neither numerator nor denominator.
 draws a new engine's quotes to be judged: this checkout's engine, filed as NAME (its commit).
 Up to ``--per-reason`` quotes per reason of the split, at random (seed 20261203); one already
 judged keeps its judgement and gains NAME in ``drawn_for``; the rest are written to NEW.yaml with
-``judgement: null`` for the judges, and NAME's ``quoted`` counts (both splits) go into the audit
-file. Judged, they are appended to the audit file's items.
+``judgement: null`` for the judges (and NEW.txt beside it: each quote with its reason and the
+whole conversation, the quoted message marked, which is what a judge reads), and NAME's
+``quoted`` counts (both splits) go into the audit file. Judged, they are appended to the audit
+file's items.
 """
 
 from __future__ import annotations
@@ -153,6 +155,23 @@ def draw(
     return new
 
 
+def transcripts(new: list[dict[str, Any]], conversations: Any) -> str:
+    """What a judge reads for each new quote: the reason, the quote and the whole conversation,
+    the quoted message marked (numbered from 1, as ``message`` is)."""
+    blocks = []
+    for item in new:
+        lines = [
+            f"=== item {item['id']} | reason: {item['reason']} (effect {item['effect']})",
+            f'quote (from message {item["message"]}): "{item["quote"]}"',
+            "conversation:",
+        ]
+        for k, m in enumerate(conversations[item["dialogue"]].messages, start=1):
+            mark = "  <== quoted message" if k == item["message"] else ""
+            lines.append(f"  [{k}] {m.role}: {m.text}{mark}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default="../shared/data", type=Path)
@@ -178,10 +197,14 @@ def main() -> None:
     if args.draw:
         new = draw(audit, made, conversations, engine, args.draw, args.split, args.per_reason)
         args.out.write_text(yaml.safe_dump(new, sort_keys=False, allow_unicode=True), "utf-8")
+        args.out.with_suffix(".txt").write_text(transcripts(new, conversations), "utf-8")
         head, _, _ = args.audit.read_text(encoding="utf-8").partition("\nengines:")
         body = yaml.safe_dump(audit, sort_keys=False, allow_unicode=True, width=100)
         args.audit.write_text(head + "\n" + body, encoding="utf-8")
-        print(f"{len(new)} new quotes to judge in {args.out}; {args.audit} updated")
+        print(
+            f"{len(new)} new quotes to judge in {args.out} (what the judges read: "
+            f"{args.out.with_suffix('.txt')}); {args.audit} updated"
+        )
         return
     print(f"audited engines: {', '.join(audit['engines'])}; {NOW}: re-scored now")
     for name, found in made.items():

@@ -42,7 +42,7 @@ def test_every_quote_is_its_dialogues_text_in_its_split() -> None:
 
 
 def test_a_draw_files_the_engines_counts_and_keeps_what_was_judged() -> None:
-    from benchmarks.evidence import draw, quotes
+    from benchmarks.evidence import draw, quotes, transcripts
 
     from servicecraft.engine import Engine
     from servicecraft.model import Conversation, Message
@@ -72,6 +72,11 @@ def test_a_draw_files_the_engines_counts_and_keeps_what_was_judged() -> None:
         text = conversations[item["dialogue"]].messages[item["message"] - 1].text
         assert text[item["start"] : item["end"]] == item["quote"] and item["judgement"] is None
     assert len({item["id"] for item in new}) == len(new)
+    text = transcripts(new, conversations)
+    for item in new:  # the judges see each quote, its reason and the marked message
+        assert f"=== item {item['id']} | reason: {item['reason']}" in text
+        assert f'"{item["quote"]}"' in text
+    assert text.count("<== quoted message") == len(new)
 
     judged = [{**item, "judgement": "right"} for item in new]
     audit = {"engines": ["abc1234"], "quoted": {}, "items": judged}
