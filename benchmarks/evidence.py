@@ -183,6 +183,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.draw and not args.out:
         parser.error("--draw needs --out")
+    if args.out and args.out.suffix == ".txt":
+        parser.error("--out is the YAML file of quotes; the judges' .txt is written beside it")
     if not (args.data / "stc3" / "dch1_en.json").is_file():
         raise SystemExit(f"DCH-1 not found under {args.data}: pass --data with its folder")
     if not args.audit.is_file():
